@@ -1,0 +1,4 @@
+/* Placeholder until the command lands; replaced by its real implementation. */
+#include <stdio.h>
+#include "commands.h"
+int tb_cmd_phantom(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "trabecula: error: 'phantom' is not built yet\n"); return 1; }
