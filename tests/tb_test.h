@@ -91,7 +91,7 @@ static inline const char *tb_test_shared_sample(void) {
 static inline const char *tb_test_tmpdir(const char *name) {
   static char buf[1024];
   snprintf(buf, sizeof buf, "%s/test-tmp/%s", TB_BINARY_DIR, name);
-  char cmd[1200];
+  char cmd[2200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
   if (system(cmd) != 0) return NULL;
   return buf;

@@ -1,0 +1,88 @@
+/* The model's parameters in physical units, as one table.
+ *
+ * The table (tb_param_table) is data: scenario key, struct field, unit,
+ * default, allowed range, help and source, one line each. The scenario parser,
+ * --set, the range checks, --help and the HDF5 attributes all come from it.
+ * Scenario files are INI: [section] key = value, with the key's unit in its
+ * name (µm, days, pM). */
+#ifndef TRABECULA_PARAMS_H
+#define TRABECULA_PARAMS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "trabecula/shared.h"
+#include "trabecula/status.h"
+
+typedef struct tb_params {
+  /* [run] */
+  double years, dt_days, spinup_days, snapshot_interval_days, seed;
+  /* [estrogen] */
+  double estrogen_loss, menopause_day, decline_days, hormone_therapy_start_day;
+  /* [osteoclast] */
+  double activation_frequency_per_year, rankl_exponent, K_opg_per_pM, estrogen_initiation_gain,
+      resorption_speed_um_per_day, resorption_period_days, estrogen_survival_gain, lifetime_cv,
+      tgfb_release_pM;
+  /* [osteoblast] */
+  double reversal_period_days, mar_um_per_day, formation_period_days, estrogen_ob_apoptosis_gain,
+      K_tgfb_act_pM, K_sclerostin_pM, fat_baseline, estrogen_fat_gain, fat_tau_days;
+  /* [osteocyte] */
+  double ocy_apoptosis_per_year, estrogen_ocy_apoptosis_gain, initial_viability, rankl_live_pM_per_day,
+      rankl_dead_pM_per_day, opg_pM_per_day, sclerostin_pM_per_day, estrogen_opg_gain,
+      estrogen_sclerostin_gain, osteoblast_opg_pM_per_day;
+  /* [immune] */
+  double marrow_rankl_pM_per_day;
+  /* [signals] */
+  double rankl_range_um, rankl_decay_per_day, opg_range_um, opg_decay_per_day, sclerostin_range_um,
+      sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tolerance, max_sweeps;
+} tb_params;
+
+typedef struct tb_param_info {
+  const char *section; /* INI section */
+  const char *key;     /* INI key; the struct field of the same meaning */
+  size_t offset;       /* offsetof(tb_params, field) */
+  const char *unit;    /* "um", "day", "pM", "1/day", "1" ... */
+  double def, lo, hi;  /* default and inclusive range */
+  int integer;         /* value must be a whole number */
+  const char *help;    /* one line, with its source */
+} tb_param_info;
+
+extern const tb_param_info tb_param_table[];
+extern const int tb_param_count;
+
+void tb_params_default(tb_params *p);
+/* Looks up "section.key"; NULL if unknown. */
+const tb_param_info *tb_param_find(const char *section, const char *key);
+/* Sets one parameter from text, checking number and range. `where` names the
+ * origin for messages (a file:line, or "--set"). */
+tb_status tb_params_set(tb_params *p, const char *where, const char *section, const char *key, const char *value);
+/* "section.key=value" from the command line. */
+tb_status tb_params_set_assignment(tb_params *p, const char *assignment);
+/* Reads an INI scenario file over the current values. Unknown sections and
+ * keys are errors that list the valid ones. */
+tb_status tb_params_load_file(tb_params *p, const char *path);
+/* Same, from text in memory (the built-in scenarios); name is for messages. */
+tb_status tb_params_load_text(tb_params *p, const char *name, const char *text);
+/* Cross-parameter checks (e.g. the fronts must not outrun the time step). */
+tb_status tb_params_validate(const tb_params *p, double voxel_um);
+double tb_param_get(const tb_params *p, const tb_param_info *info);
+/* Prints the table: section.key, default, unit, range, help. */
+void tb_params_print_help(FILE *out);
+
+/* Built-in scenarios, embedded from data/scenarios/NAME.ini. */
+const char *tb_scenario_builtin(const char *name);
+
+/* Estrogen relative to premenopause at time t (days, t = 0 at the end of the
+ * spin-up): 1 before menopause_day, then 1 - loss (1 - exp(-(t - t_m)/tau)),
+ * back to 1 from hormone_therapy_start_day when that is >= 0. */
+double tb_estrogen_level(const tb_params *p, double t_days);
+
+/* Converts to kernel units with the voxel size. reff_ref_pM is filled later
+ * (it is measured on the initial state). */
+tb_status tb_params_to_kernel(const tb_params *p, double voxel_um, int nx, int ny, int nz, int row_chunk,
+                              tb_kparams *kp);
+/* Per-step systemic values at time t (days) for step counter step: the same
+ * code the device compiles (kernels/estrogen.cl). */
+void tb_schedule_step(const tb_kparams *kp, double t_days, tb_u32 step, tb_kstep *ks);
+
+#endif

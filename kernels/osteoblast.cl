@@ -1,0 +1,70 @@
+/* Mechanisms 5 and 6 (MODEL.md): the osteoblast lineage and the formation
+ * front, plus marrow adiposity.
+ *
+ * Coupling: while its cavity is resorbed, each voxel records the strongest
+ * TGF-beta activation it saw, TGF/(TGF + K_act) (Pivonka 2008); that is the
+ * share of osteoblast precursors recruited to it. After the reversal period
+ * the team refills the cavity from its walls inwards: the empty ball around
+ * the seed shrinks as the wall grows at
+ *   MAR_eff = MAR * recruited * commit_bone(E) * Wnt(SCL)/Wnt(SCL_ref),
+ *   Wnt(SCL) = K/(K + SCL)      (sclerostin inhibits Wnt-driven formation)
+ * for the team's working life, which osteoblast apoptosis shortens as
+ * estrogen falls. A wall thinner than the cavity is deep leaves a deficit:
+ * the mechanism of net loss. Perforated cavities are not refilled (Liu 2008).
+ * Marrow adiposity relaxes to a target that rises as MSC commitment shifts to
+ * fat with estrogen loss (Griffith 2012). Own-voxel updates only. */
+
+__kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks, __global float *f,
+                              __global const uchar *comp, __global int *team_seed, __global const float *team_t0,
+                              __global const float *team_tend, __global uchar *flags, __global float *cav,
+                              __global float *form_w, __global float *tgf_seen, __global float *ocy,
+                              __global float *fat, __global const float *tgfb, __global const float *sclerostin,
+                              __global float *form_acc, __global float *src_opg) {
+  const float t = ks->t_days;
+  const float wnt_ref = kp->K_scl_pM / (kp->K_scl_pM + kp->scl_ref_pM);
+  TB_FOR_ROW(kp, x, y, z, i) {
+    src_opg[i] = 0.0f;
+    if (comp[i] == TB_COMP_OUTSIDE) continue;
+    if (!is_bone(f[i])) fat[i] += (ks->fat_target - fat[i]) * kp->dt_days / kp->fat_tau_days;
+    int s = team_seed[i];
+    if (s < 0) continue;
+    float t0 = team_t0[s], tend = team_tend[s];
+    float tf = tend + kp->reversal_days;
+    if (t < tf) {
+      float g = tgfb[i];
+      tgf_seen[i] = fmax(tgf_seen[i], g / (g + kp->K_tgfb_act_pM));
+      continue;
+    }
+    if (t - tf >= ks->formation_days) {
+      /* The cycle is over: what was not refilled stays lost. */
+      team_seed[i] = -1;
+      flags[i] = 0;
+      cav[i] = 0.0f;
+      form_w[i] = 0.0f;
+      tgf_seen[i] = 0.0f;
+      continue;
+    }
+    float ci = cav[i];
+    if ((flags[i] & TB_FLAG_PERFORATED) || ci <= 0.0f) continue;
+    float h = kp->h_um;
+    float r = kp->resorb_speed_um_per_day * (tend - t0);
+    float d = distance_to(kp, x, y, z, s);
+    float removed = ball_cover(r, d, h); /* share of the original bone resorbed */
+    if (removed <= 1e-3f) continue;
+    float f_orig = ci / removed;
+    float scl = sclerostin[i];
+    float wnt = kp->K_scl_pM / (kp->K_scl_pM + scl) / wnt_ref;
+    float mar = kp->mar_um_per_day * tgf_seen[i] * ks->commit_bone * wnt;
+    float w0 = form_w[i], w1 = w0 + mar * kp->dt_days;
+    form_w[i] = w1;
+    float inc = f_orig * (ball_cover(r - w0, d, h) - ball_cover(r - w1, d, h));
+    inc = clamp(inc, 0.0f, fmax(f_orig - f[i], 0.0f));
+    src_opg[i] = kp->ob_opg_pM_per_day;
+    if (inc <= 0.0f) continue;
+    float fi = f[i];
+    /* New bone embeds new, live osteocytes. */
+    ocy[i] = (ocy[i] * fi + inc) / (fi + inc);
+    f[i] = fi + inc;
+    form_acc[i] += inc;
+  }
+}

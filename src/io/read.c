@@ -1,0 +1,91 @@
+/* Entry points for reading: picks the format from the file's magic bytes
+ * (NRRD000x, the HDF5 signature), then from its extension, and reads
+ * compartment label maps with their dimension and value checks. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "io/io_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { FMT_UNKNOWN, FMT_NRRD, FMT_MHD, FMT_H5 } fmt;
+
+static tb_status detect(const char *path, fmt *f) {
+  tb_status st = TB_OK;
+  FILE *fp = NULL;
+  unsigned char magic[16] = {0};
+  static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  *f = FMT_UNKNOWN;
+  CHECK(path && path[0], TB_ERR_INPUT, "no input volume path given");
+  fp = fopen(path, "rb");
+  CHECK(fp, TB_ERR_INPUT, "%s: cannot open the input volume: %s", path, strerror(errno));
+  size_t n = fread(magic, 1, sizeof magic, fp);
+  if (n >= 7 && memcmp(magic, "NRRD000", 7) == 0) *f = FMT_NRRD;
+  else if (n >= 8 && memcmp(magic, h5sig, 8) == 0) *f = FMT_H5;
+  else if (tb_io_has_ext(path, ".nrrd") || tb_io_has_ext(path, ".nhdr")) *f = FMT_NRRD;
+  else if (tb_io_has_ext(path, ".mhd") || tb_io_has_ext(path, ".mha")) *f = FMT_MHD;
+  else if (tb_io_has_ext(path, ".h5") || tb_io_has_ext(path, ".hdf5") || tb_io_has_ext(path, ".hdf") ||
+           tb_io_has_ext(path, ".vtkhdf"))
+    *f = FMT_H5; /* the superblock may sit at 512, 1024, ... */
+  else if ((n >= 10 && memcmp(magic, "ObjectType", 10) == 0) || (n >= 5 && memcmp(magic, "NDims", 5) == 0))
+    *f = FMT_MHD;
+  CHECK(*f != FMT_UNKNOWN, TB_ERR_INPUT,
+        "%s: unknown volume format; expected NRRD (.nrrd, .nhdr), MetaImage (.mhd, .mha) or HDF5 (.h5, .hdf5, "
+        ".vtkhdf)",
+        path);
+cleanup:
+  if (fp) fclose(fp);
+  return st;
+}
+
+static tb_status read_any(const char *path, double override_um, int need_spacing, tb_volume **out) {
+  tb_status st = TB_OK;
+  fmt f;
+  *out = NULL;
+  TRY(detect(path, &f));
+  if (f == FMT_NRRD) TRY(tb_io_read_nrrd(path, override_um, need_spacing, out));
+  else if (f == FMT_MHD) TRY(tb_io_read_mhd(path, override_um, need_spacing, out));
+  else TRY(tb_io_read_h5(path, override_um, need_spacing, out));
+cleanup:
+  return st;
+}
+
+tb_status tb_io_read_volume(const char *path, double spacing_override_um, tb_volume **out) {
+  return read_any(path, spacing_override_um, 1, out);
+}
+
+tb_status tb_io_read_labels(const char *path, double spacing_override_um, const tb_volume *like,
+                            uint8_t **labels_out) {
+  tb_status st = TB_OK;
+  tb_volume *v = NULL;
+  uint8_t *lab = NULL;
+  int found = 0;
+  fmt f;
+  *labels_out = NULL;
+  CHECK(like, TB_ERR_INTERNAL, "tb_io_read_labels: no reference volume");
+  TRY(detect(path, &f));
+  if (f == FMT_H5) TRY(tb_io_read_h5_labels(path, like->nx, like->ny, like->nz, &lab, &found));
+  if (!found) {
+    TRY(read_any(path, spacing_override_um, 0, &v));
+    CHECK(v->nx == like->nx && v->ny == like->ny && v->nz == like->nz, TB_ERR_INPUT,
+          "%s: label map is %d x %d x %d voxels; expected %d x %d x %d like the volume", path, v->nx, v->ny, v->nz,
+          like->nx, like->ny, like->nz);
+    size_t n = tb_volume_count(v);
+    lab = malloc(n);
+    CHECK(lab, TB_ERR_NOMEM, "out of memory for a %d x %d x %d label map", v->nx, v->ny, v->nz);
+    for (size_t i = 0; i < n; i++) {
+      float x = v->data[i];
+      CHECK(x == 0.0f || x == 1.0f || x == 2.0f, TB_ERR_INPUT,
+            "%s: label value %g at voxel (%zu, %zu, %zu); expected 0 (outside), 1 (trabecular) or 2 (cortical)",
+            path, x, i % (size_t)v->nx, i / (size_t)v->nx % (size_t)v->ny, i / ((size_t)v->nx * (size_t)v->ny));
+      lab[i] = (uint8_t)x;
+    }
+  }
+  *labels_out = lab;
+  lab = NULL;
+cleanup:
+  free(lab);
+  tb_volume_destroy(&v);
+  return st;
+}

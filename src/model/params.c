@@ -1,0 +1,368 @@
+/* The parameter table and the scenario parser (inih).
+ *
+ * Sources: Pivonka et al. 2008 and Lemaire et al. 2004 (RANKL/OPG/TGF-beta,
+ * as coded in the bone_models package), Eriksen 1986 and Kragstrup 1983
+ * (remodeling event sizes and durations), Recker 2004 (activation frequency),
+ * Martinez-Reina & Pivonka 2019 (postmenopausal RANKL source), Tomkinson 1997
+ * (osteocyte apoptosis after estrogen loss), Griffith 2012 (marrow fat).
+ * Values marked [calibrated] were set so the two scenarios meet MODEL.md's
+ * targets; [estimate] are order-of-magnitude choices. */
+#include "trabecula/params.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F(field) offsetof(tb_params, field)
+#define BIG 1e12
+
+const tb_param_info tb_param_table[] = {
+    /* section, key, offset, unit, default, lo, hi, integer, help */
+    {"run", "years", F(years), "year", 10, 0.01, 200, 0, "simulated time after the spin-up"},
+    {"run", "dt_days", F(dt_days), "day", 2, 0.05, 10, 0, "biological time step (the resorption front may move at most one voxel per step)"},
+    {"run", "spinup_days", F(spinup_days), "day", 365, 0, 7300, 0,
+     "healthy remodeling before t = 0, so the run starts from a remodeling steady state, not a sample with no open cavities"},
+    {"run", "snapshot_interval_days", F(snapshot_interval_days), "day", 182.625, 1, 36525, 0,
+     "time between snapshots (volumes, previews, morphometry rows)"},
+    {"run", "seed", F(seed), "1", 1, 0, 4294967295.0, 1, "key of the counter-based random generator"},
+
+    {"estrogen", "loss", F(estrogen_loss), "1", 0, 0, 1, 0,
+     "fraction of premenopausal estrogen lost after menopause (0 = no menopause; ~0.9 postmenopausal, Sowers 2010)"},
+    {"estrogen", "menopause_day", F(menopause_day), "day", 365, 0, BIG, 0, "onset of the estrogen decline, days after t = 0"},
+    {"estrogen", "decline_days", F(decline_days), "day", 365, 1, 36500, 0,
+     "e-folding time of the estrogen decline (Sowers 2010: most of the fall within 2 years of menopause)"},
+    {"estrogen", "hormone_therapy_start_day", F(hormone_therapy_start_day), "day", -1, -1, BIG, 0,
+     "day hormone therapy restores estrogen to 1; -1 = none"},
+
+    {"osteoclast", "activation_frequency_per_year", F(activation_frequency_per_year), "1/year", 0.35, 0, 20, 0,
+     "healthy activation frequency per surface point (Recker 2004; MODEL.md 0.2-0.5)"},
+    {"osteoclast", "rankl_exponent", F(rankl_exponent), "1", 1, 0, 4, 0,
+     "initiation rate ~ (effective RANKL / healthy reference)^n [estimate]"},
+    {"osteoclast", "K_opg_per_pM", F(K_opg_per_pM), "1/pM", 1e-3, 0, 1, 0,
+     "RANKL-OPG binding: effective RANKL = RANKL / (1 + K OPG) (Pivonka 2008 K_A1)"},
+    {"osteoclast", "estrogen_initiation_gain", F(estrogen_initiation_gain), "1", 0.4, 0, 20, 0,
+     "estrogen inhibits osteoclastogenesis: initiation x (1 + g (1 - E)) [calibrated]"},
+    {"osteoclast", "resorption_speed_um_per_day", F(resorption_speed_um_per_day), "um/day", 1.7, 0.01, 50, 0,
+     "resorption front speed: 50 um cavity in 30 days (Eriksen 1986)"},
+    {"osteoclast", "resorption_period_days", F(resorption_period_days), "day", 30, 1, 365, 0,
+     "osteoclast team working life in health (Eriksen 1986: 2-4 weeks)"},
+    {"osteoclast", "estrogen_survival_gain", F(estrogen_survival_gain), "1", 0.2, 0, 10, 0,
+     "estrogen promotes osteoclast apoptosis: team life x (1 + g (1 - E)) [calibrated]"},
+    {"osteoclast", "lifetime_cv", F(lifetime_cv), "1", 0.2, 0, 0.9, 0, "relative spread (uniform) of team life"},
+    {"osteoclast", "tgfb_release_pM", F(tgfb_release_pM), "pM", 10, 0, 1e6, 0,
+     "TGF-beta source per unit bone fraction resorbed per day [estimate]"},
+
+    {"osteoblast", "reversal_period_days", F(reversal_period_days), "day", 15, 0, 365, 0,
+     "end of resorption to start of formation (Eriksen 1986)"},
+    {"osteoblast", "mar_um_per_day", F(mar_um_per_day), "um/day", 0.6, 0.01, 20, 0, "mineral apposition rate (MODEL.md)"},
+    {"osteoblast", "formation_period_days", F(formation_period_days), "day", 100, 1, 1000, 0,
+     "osteoblast team working life in health: wall 60 um at 0.6 um/day (Kragstrup 1983)"},
+    {"osteoblast", "estrogen_ob_apoptosis_gain", F(estrogen_ob_apoptosis_gain), "1", 0.5, 0, 20, 0,
+     "estrogen loss raises osteoblast apoptosis: formation period / (1 + g (1 - E)) [calibrated]"},
+    {"osteoblast", "K_tgfb_act_pM", F(K_tgfb_act_pM), "pM", 4.55e-3, 1e-9, 1e6, 0,
+     "osteoblast recruitment by TGF-beta: TGF/(TGF + K) (Pivonka 2008 K_TGFb act)"},
+    {"osteoblast", "K_sclerostin_pM", F(K_sclerostin_pM), "pM", 2, 1e-9, 1e6, 0,
+     "sclerostin inhibits Wnt: apposition x K/(K + SCL), normalised to health [estimate]"},
+    {"osteoblast", "fat_baseline", F(fat_baseline), "1", 0.4, 0, 0.95, 0,
+     "healthy marrow adiposity (volume fraction; Griffith 2012)"},
+    {"osteoblast", "estrogen_fat_gain", F(estrogen_fat_gain), "1", 0.15, 0, 1, 0,
+     "MSC commitment shifts to fat: adiposity target + g (1 - E) (Griffith 2012: +10-15 points)"},
+    {"osteoblast", "fat_tau_days", F(fat_tau_days), "day", 365, 1, 36500, 0, "marrow adiposity relaxation time [estimate]"},
+
+    {"osteocyte", "apoptosis_per_year", F(ocy_apoptosis_per_year), "1/year", 0.022, 0, 10, 0,
+     "healthy osteocyte apoptosis rate: keeps viability ~0.9 at 20 %/year turnover [estimate]"},
+    {"osteocyte", "estrogen_apoptosis_gain", F(estrogen_ocy_apoptosis_gain), "1", 2, 0, 100, 0,
+     "apoptosis x (1 + g (1 - E)) (Tomkinson 1997: 2-3x after estrogen withdrawal)"},
+    {"osteocyte", "initial_viability", F(initial_viability), "1", 0.9, 0, 1, 0,
+     "fraction of bone voxels with live osteocytes at the start [estimate]"},
+    {"osteocyte", "rankl_live_pM_per_day", F(rankl_live_pM_per_day), "pM/day", 10, 0, 1e6, 0,
+     "RANKL source of live osteocytes, per bone voxel [estimate]"},
+    {"osteocyte", "rankl_dead_pM_per_day", F(rankl_dead_pM_per_day), "pM/day", 200, 0, 1e6, 0,
+     "RANKL source where osteocytes died: targets resorption (Xiong 2011) [estimate]"},
+    {"osteocyte", "opg_pM_per_day", F(opg_pM_per_day), "pM/day", 875, 0, 1e9, 0,
+     "OPG source of live osteocytes: ~500 pM in marrow [estimate]"},
+    {"osteocyte", "sclerostin_pM_per_day", F(sclerostin_pM_per_day), "pM/day", 10, 0, 1e6, 0,
+     "sclerostin source of live osteocytes [estimate]"},
+    {"osteocyte", "estrogen_opg_gain", F(estrogen_opg_gain), "1", 0.3, 0, 1, 0,
+     "estrogen stimulates OPG: source x (1 - g (1 - E)) [estimate]"},
+    {"osteocyte", "estrogen_sclerostin_gain", F(estrogen_sclerostin_gain), "1", 0.5, 0, 20, 0,
+     "sclerostin rises after menopause: source x (1 + g (1 - E)) [estimate]"},
+    {"osteocyte", "osteoblast_opg_pM_per_day", F(osteoblast_opg_pM_per_day), "pM/day", 200, 0, 1e9, 0,
+     "OPG source of forming osteoblasts, per voxel [estimate]"},
+
+    {"immune", "marrow_rankl_pM_per_day", F(marrow_rankl_pM_per_day), "pM/day", 8, 0, 1e6, 0,
+     "RANKL from T and B cells in marrow at full estrogen loss, x (1 - E) (Martinez-Reina & Pivonka 2019) [calibrated]"},
+
+    {"signals", "rankl_range_um", F(rankl_range_um), "um", 75, 1, 1e5, 0,
+     "RANKL decay length sqrt(D/k) (MODEL.md: 50-100 um, mostly membrane-bound)"},
+    {"signals", "rankl_decay_per_day", F(rankl_decay_per_day), "1/day", 10.13, 1e-6, 1e4, 0, "RANKL turnover (Pivonka 2008 D_RANKL)"},
+    {"signals", "opg_range_um", F(opg_range_um), "um", 300, 1, 1e5, 0, "OPG decay length (soluble)"},
+    {"signals", "opg_decay_per_day", F(opg_decay_per_day), "1/day", 0.35, 1e-6, 1e4, 0, "OPG turnover (Pivonka 2008 D_OPG)"},
+    {"signals", "sclerostin_range_um", F(sclerostin_range_um), "um", 150, 1, 1e5, 0, "sclerostin decay length (MODEL.md 100-200 um)"},
+    {"signals", "sclerostin_decay_per_day", F(sclerostin_decay_per_day), "1/day", 1, 1e-6, 1e4, 0, "sclerostin turnover [estimate]"},
+    {"signals", "tgfb_range_um", F(tgfb_range_um), "um", 50, 1, 1e5, 0, "TGF-beta decay length around a cavity (MODEL.md)"},
+    {"signals", "tgfb_decay_per_day", F(tgfb_decay_per_day), "1/day", 1, 1e-6, 1e4, 0, "TGF-beta turnover (Pivonka 2008 D_TGFb)"},
+    {"signals", "tolerance", F(tolerance), "1", 1e-3, 1e-9, 0.1, 0,
+     "each field is solved until the largest update is below this fraction of the field's maximum"},
+    {"signals", "max_sweeps", F(max_sweeps), "1", 5000, 1, 1e6, 1, "limit on solver sweeps per field and step"},
+};
+const int tb_param_count = (int)(sizeof tb_param_table / sizeof tb_param_table[0]);
+
+static double *field_ptr(tb_params *p, const tb_param_info *info) { return (double *)((char *)p + info->offset); }
+
+double tb_param_get(const tb_params *p, const tb_param_info *info) {
+  return *(const double *)((const char *)p + info->offset);
+}
+
+void tb_params_default(tb_params *p) {
+  memset(p, 0, sizeof *p);
+  for (int i = 0; i < tb_param_count; i++) *field_ptr(p, &tb_param_table[i]) = tb_param_table[i].def;
+}
+
+const tb_param_info *tb_param_find(const char *section, const char *key) {
+  for (int i = 0; i < tb_param_count; i++)
+    if (!strcmp(tb_param_table[i].section, section) && !strcmp(tb_param_table[i].key, key)) return &tb_param_table[i];
+  return NULL;
+}
+
+static int section_known(const char *section) {
+  for (int i = 0; i < tb_param_count; i++)
+    if (!strcmp(tb_param_table[i].section, section)) return 1;
+  return 0;
+}
+
+/* "a, b, c" of the keys in a section, or of the sections. */
+static void list_valid(const char *section, char *buf, size_t n) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < tb_param_count; i++) {
+    const char *name = section ? tb_param_table[i].key : tb_param_table[i].section;
+    if (section && strcmp(tb_param_table[i].section, section)) continue;
+    if (!section && i > 0 && !strcmp(tb_param_table[i - 1].section, name)) continue;
+    int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", name);
+    if (w < 0 || (size_t)w >= n - used) break;
+    used += (size_t)w;
+  }
+}
+
+/* Checks and stores one value; on failure writes the message (without the
+ * "where: " prefix) to msg and returns TB_ERR_INPUT without printing. */
+static tb_status set_quiet(tb_params *p, const char *section, const char *key, const char *value, char *msg,
+                           size_t n) {
+  char valid[2048];
+  if (!section_known(section)) {
+    list_valid(NULL, valid, sizeof valid);
+    snprintf(msg, n, "unknown section [%s]; valid sections: %s", section, valid);
+    return TB_ERR_INPUT;
+  }
+  const tb_param_info *info = tb_param_find(section, key);
+  if (!info) {
+    list_valid(section, valid, sizeof valid);
+    snprintf(msg, n, "unknown key '%s' in [%s]; valid keys: %s", key, section, valid);
+    return TB_ERR_INPUT;
+  }
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(value, &end);
+  while (end && (*end == ' ' || *end == '\t')) end++;
+  if (end == value || (end && *end) || errno == ERANGE) {
+    snprintf(msg, n, "%s.%s = '%s': expected a number in %s", section, key, value, info->unit);
+    return TB_ERR_INPUT;
+  }
+  if (!isfinite(v) || v < info->lo || v > info->hi) {
+    snprintf(msg, n, "%s.%s = %s is out of range: expected %g to %g %s", section, key, value, info->lo, info->hi,
+             info->unit);
+    return TB_ERR_INPUT;
+  }
+  if (info->integer && v != floor(v)) {
+    snprintf(msg, n, "%s.%s = %s: expected a whole number", section, key, value);
+    return TB_ERR_INPUT;
+  }
+  *field_ptr(p, info) = v;
+  return TB_OK;
+}
+
+tb_status tb_params_set(tb_params *p, const char *where, const char *section, const char *key, const char *value) {
+  char msg[2560];
+  if (set_quiet(p, section, key, value, msg, sizeof msg) != TB_OK)
+    return tb_error(TB_ERR_INPUT, "%s: %s", where, msg);
+  return TB_OK;
+}
+
+tb_status tb_params_set_assignment(tb_params *p, const char *assignment) {
+  char buf[256];
+  if (strlen(assignment) >= sizeof buf) return tb_error(TB_ERR_INPUT, "--set %s: too long", assignment);
+  strcpy(buf, assignment);
+  char *eq = strchr(buf, '=');
+  char *dot = strchr(buf, '.');
+  if (!eq || !dot || dot > eq)
+    return tb_error(TB_ERR_INPUT, "--set '%s': expected section.key=value, e.g. osteoclast.resorption_period_days=30",
+                    assignment);
+  *eq = '\0';
+  *dot = '\0';
+  return tb_params_set(p, "--set", buf, dot + 1, eq + 1);
+}
+
+typedef struct ini_ctx {
+  tb_params *p;
+  int failed;
+  char msg[2560];
+} ini_ctx;
+
+static int scenario_line(void *user, const char *section, const char *key, const char *value) {
+  ini_ctx *c = user;
+  if (c->failed) return 0;
+  if (set_quiet(c->p, section, key, value, c->msg, sizeof c->msg) != TB_OK) {
+    c->failed = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static tb_status ini_result(const char *name, int r, const ini_ctx *c) {
+  if (r == 0) return TB_OK;
+  if (r == -1) return tb_error(TB_ERR_INPUT, "%s: cannot open the scenario file", name);
+  if (r == -2) return tb_error(TB_ERR_NOMEM, "%s: out of memory while parsing", name);
+  if (c->failed) return tb_error(TB_ERR_INPUT, "%s:%d: %s", name, r, c->msg);
+  return tb_error(TB_ERR_INPUT, "%s:%d: expected '[section]' or 'key = value'", name, r);
+}
+
+tb_status tb_params_load_text(tb_params *p, const char *name, const char *text) {
+  ini_ctx c = {.p = p};
+  return ini_result(name, ini_parse_string(text, scenario_line, &c), &c);
+}
+
+tb_status tb_params_load_file(tb_params *p, const char *path) {
+  ini_ctx c = {.p = p};
+  return ini_result(path, ini_parse(path, scenario_line, &c), &c);
+}
+
+/* The systemic schedule is shared with the device (kernels/estrogen.cl). */
+#include "../../kernels/estrogen.cl"
+
+tb_status tb_params_validate(const tb_params *p, double voxel_um) {
+  tb_status st = TB_OK;
+  CHECK(isfinite(voxel_um) && voxel_um > 0, TB_ERR_INPUT, "voxel size %g um: expected a positive number", voxel_um);
+  /* Team membership spreads one voxel per step, so the resorption front may
+   * not outrun it. */
+  double front = p->resorption_speed_um_per_day * p->dt_days;
+  CHECK(front <= voxel_um, TB_ERR_INPUT,
+        "run.dt_days = %g: the resorption front (%g um/day) would move %.3g um per step, more than one voxel "
+        "(%g um); use dt_days <= %.3g",
+        p->dt_days, p->resorption_speed_um_per_day, front, voxel_um, voxel_um / p->resorption_speed_um_per_day);
+  CHECK(p->snapshot_interval_days >= p->dt_days, TB_ERR_INPUT,
+        "run.snapshot_interval_days = %g is shorter than run.dt_days = %g", p->snapshot_interval_days, p->dt_days);
+  CHECK(p->fat_baseline + p->estrogen_fat_gain < 1.0, TB_ERR_INPUT,
+        "osteoblast.fat_baseline + osteoblast.estrogen_fat_gain = %g: expected below 1 (adiposity is a fraction)",
+        p->fat_baseline + p->estrogen_fat_gain);
+cleanup:
+  return st;
+}
+
+double tb_estrogen_level(const tb_params *p, double t_days) {
+  tb_kparams kp;
+  memset(&kp, 0, sizeof kp);
+  kp.estrogen_loss = (float)p->estrogen_loss;
+  kp.menopause_day = (float)p->menopause_day;
+  kp.decline_days = (float)p->decline_days;
+  kp.hormone_therapy_day = (float)p->hormone_therapy_start_day;
+  return estrogen_level(kp, (float)t_days);
+}
+
+tb_status tb_params_to_kernel(const tb_params *p, double h, int nx, int ny, int nz, int row_chunk, tb_kparams *kp) {
+  tb_status st = TB_OK;
+  TRY(tb_params_validate(p, h));
+  memset(kp, 0, sizeof *kp);
+  kp->nx = nx;
+  kp->ny = ny;
+  kp->nz = nz;
+  kp->row_chunk = row_chunk;
+  uint64_t seed = (uint64_t)p->seed;
+  kp->seed_lo = (tb_u32)(seed & 0xffffffffu);
+  kp->seed_hi = (tb_u32)(seed >> 32) ^ 0x7ab3c1d5u;
+  kp->h_um = (float)h;
+  kp->dt_days = (float)p->dt_days;
+
+  /* A surface voxel stands for h^2 of bone surface; one BMU covers the
+   * footprint of its cavity, pi R0^2 with R0 = speed x period. A surface
+   * point is then remodelled activation_frequency times a year. */
+  double r0 = p->resorption_speed_um_per_day * p->resorption_period_days;
+  kp->init_rate_per_day = (float)(p->activation_frequency_per_year / 365.25 * h * h / (3.14159265358979323846 * r0 * r0));
+  kp->rankl_exponent = (float)p->rankl_exponent;
+  kp->reff_ref_pM = 1.0f; /* measured on the initial state by the simulation */
+  kp->K_opg_per_pM = (float)p->K_opg_per_pM;
+  kp->init_estrogen_gain = (float)p->estrogen_initiation_gain;
+  kp->resorb_speed_um_per_day = (float)p->resorption_speed_um_per_day;
+  kp->resorb_period_days = (float)p->resorption_period_days;
+  kp->survival_estrogen_gain = (float)p->estrogen_survival_gain;
+  kp->lifetime_cv = (float)p->lifetime_cv;
+  kp->tgfb_content_pM = (float)p->tgfb_release_pM;
+
+  kp->reversal_days = (float)p->reversal_period_days;
+  kp->mar_um_per_day = (float)p->mar_um_per_day;
+  kp->formation_period_days = (float)p->formation_period_days;
+  kp->ob_apoptosis_estrogen_gain = (float)p->estrogen_ob_apoptosis_gain;
+  kp->K_tgfb_act_pM = (float)p->K_tgfb_act_pM;
+  kp->K_scl_pM = (float)p->K_sclerostin_pM;
+  kp->scl_ref_pM = (float)p->K_sclerostin_pM; /* measured on the initial state by the simulation */
+
+  kp->ocy_apoptosis_per_day = (float)(p->ocy_apoptosis_per_year / 365.25);
+  kp->ocy_apoptosis_estrogen_gain = (float)p->estrogen_ocy_apoptosis_gain;
+  kp->ocy_rankl_pM_per_day = (float)p->rankl_live_pM_per_day;
+  kp->dead_rankl_pM_per_day = (float)p->rankl_dead_pM_per_day;
+  kp->ocy_opg_pM_per_day = (float)p->opg_pM_per_day;
+  kp->ocy_scl_pM_per_day = (float)p->sclerostin_pM_per_day;
+  kp->opg_estrogen_gain = (float)p->estrogen_opg_gain;
+  kp->scl_estrogen_gain = (float)p->estrogen_sclerostin_gain;
+  kp->ob_opg_pM_per_day = (float)p->osteoblast_opg_pM_per_day;
+
+  kp->fat_tau_days = (float)p->fat_tau_days;
+  kp->marrow_rankl_pM_per_day = (float)p->marrow_rankl_pM_per_day;
+
+  kp->estrogen_loss = (float)p->estrogen_loss;
+  kp->menopause_day = (float)p->menopause_day;
+  kp->decline_days = (float)p->decline_days;
+  kp->hormone_therapy_day = (float)p->hormone_therapy_start_day;
+  kp->fat_baseline = (float)p->fat_baseline;
+  kp->fat_estrogen_gain = (float)p->estrogen_fat_gain;
+
+  /* Each signal is set by its reach lambda and turnover k: D = k lambda^2
+   * (MODEL.md, "How far signals reach"). */
+  const double range[TB_NFIELDS] = {p->rankl_range_um, p->opg_range_um, p->sclerostin_range_um, p->tgfb_range_um};
+  const double decay[TB_NFIELDS] = {p->rankl_decay_per_day, p->opg_decay_per_day, p->sclerostin_decay_per_day,
+                                    p->tgfb_decay_per_day};
+  for (int f = 0; f < TB_NFIELDS; f++) {
+    kp->field_decay[f] = (float)decay[f];
+    kp->field_coupling[f] = (float)(decay[f] * range[f] * range[f] / (h * h));
+  }
+cleanup:
+  return st;
+}
+
+void tb_schedule_step(const tb_kparams *kp, double t_days, tb_u32 step, tb_kstep *ks) {
+  *ks = estrogen_schedule(*kp, (float)t_days, step);
+}
+
+void tb_params_print_help(FILE *out) {
+  const char *last = "";
+  for (int i = 0; i < tb_param_count; i++) {
+    const tb_param_info *q = &tb_param_table[i];
+    if (strcmp(q->section, last)) fprintf(out, "\n  [%s]\n", q->section);
+    last = q->section;
+    fprintf(out, "    %-32s %-10g %-7s %s\n", q->key, q->def, q->unit, q->help);
+  }
+}
+
+struct tb_embedded_scenarios_entry {
+  const char *name;
+  const char *source;
+};
+extern const struct tb_embedded_scenarios_entry tb_embedded_scenarios[];
+
+const char *tb_scenario_builtin(const char *name) {
+  for (int i = 0; tb_embedded_scenarios[i].name; i++)
+    if (!strcmp(tb_embedded_scenarios[i].name, name)) return tb_embedded_scenarios[i].source;
+  return NULL;
+}
