@@ -11,9 +11,12 @@
  *           sigma 0.7 voxel (edges replicated). Binary marching cubes without
  *           smoothing overestimates a sphere by about 9 % (Lindblad 2005);
  *           with it a sphere of radius >= 8 voxels is within about 2 %.
- *           Cells on the image boundary do not close the surface (a cut
- *           through bone at the edge of the sample is not bone surface); a
- *           cell is counted in proportion to its corners in the region.
+ *           The surface runs to the image faces without closing there (a
+ *           cut through bone at the edge of the sample is not bone
+ *           surface): half cells along the faces, with the field
+ *           replicated, so a plate across the image has exactly the face's
+ *           area. A cell counts in proportion to its corners in the region.
+ *           Checked against skimage's marching cubes (within 0.2 %).
  *   Tb.Th   local thickness (Hildebrand & Ruegsegger 1997, J Microsc 185:67):
  *           the diameter of the largest sphere that lies inside the bone of
  *           the region and contains the voxel, averaged over those voxels
@@ -24,8 +27,9 @@
  *           with |p - c| < EDT(c), and its diameter is reported as
  *           2 EDT(c) - 1 voxel: the sphere reaches the voxel faces, so a plate
  *           or rod n voxels across (n odd) measures exactly n voxels, an
- *           n-even one n - 1. BoneJ's map (2 EDT, no correction) reads one
- *           voxel more.
+ *           n-even one n - 1, and a curved surface reads up to about one
+ *           voxel thin. BoneJ's map (2 EDT, no correction) reads one voxel
+ *           more. SD is the population SD over the voxels.
  *   Tb.Sp   the same on the marrow (non-bone voxels of the region).
  *   Tb.N    1 / (Tb.Th + Tb.Sp) (exact for parallel plates).
  *   euler   Euler characteristic of the bone of the region as an object on
@@ -38,9 +42,11 @@
  *           numbers of the 6 boundary faces, plus a quarter of those of the
  *           12 boundary edges, minus an eighth of the 8 corner voxels. Exact
  *           for a periodic structure whose period divides (n - 1) voxels.
+ *           The correction uses the image box, also with labels.
  *   DA      from the mean intercept length (Harrigan & Mann 1984): 128
  *           deterministic directions on a hemisphere, parallel test lines
- *           traced voxel by voxel through the region (exact lengths),
+ *           (1 voxel apart, wider on volumes above 400 000 voxels) traced
+ *           voxel by voxel through the region (exact lengths),
  *           MIL(d) = line length / bone-marrow interfaces crossed. The
  *           quadric d' M d = 1/MIL(d)^2 is fitted by least squares; its
  *           radii are 1/sqrt(eig(M)). da = 1 - r_min/r_max (BoneJ);

@@ -6,9 +6,10 @@
  * fixed share of each, so the same parameters always give the same
  * bit-identical sample on any machine. One thickness (rod diameter = plate
  * thickness) is then chosen by bisection so that the trabecular BV/TV hits
- * the target, and the cell size is chosen so that this thickness comes out
- * close to tb_th_um. With a cortex the sample is the cross-section of a
- * cylinder along z with a porous cortical shell and the network inside. */
+ * the target, and the cell size is chosen so that the mean local thickness
+ * (Tb.Th as BoneJ measures it) comes out close to tb_th_um. With a cortex
+ * the sample is the cross-section of a cylinder along z with a porous
+ * cortical shell and the network inside. */
 #ifndef TRABECULA_PHANTOM_H
 #define TRABECULA_PHANTOM_H
 

@@ -16,23 +16,23 @@
  * volume across the surface. Mean fraction is monotone in T, so T is found
  * by bisection on a fine histogram of D.
  *
- * Scale. For Poisson-Voronoi cells of mean volume c^3 the face area per
- * volume is about 2.91/c and the edge length per volume about 5.83/c^2
- * (Okabe et al., Spatial Tessellations, table 5.5.1), so a kept share p of
- * faces and r of edges at thickness T give roughly
- *   BV/TV ~ Kp p (T/c) + Kr r (T/c)^2.
- * Solving that for c puts the bisected T near the requested Tb.Th; a few
- * cheap passes on every second voxel then correct the cell size, and the
- * full-resolution pass runs once. Plates are more common in dense bone
- * (osteoporotic bone loses plates first and turns rod-like), so the plate
- * share grows with the target BV/TV. Cells are stretched along z
- * (vertebral trabeculae run mostly along the load axis). */
+ * Scale. The geometry scales with the cell size c, so the bisected T/c
+ * depends on BV/TV alone. Stereology gives its form: plates add about
+ * 2.91 p T/c and rods about 5.83 r (T/c)^2, from the mean face area and
+ * edge length of Poisson-Voronoi cells (Okabe et al. 2000, Spatial
+ * Tessellations); the table in cell_for is measured. The cell size is
+ * chosen so T lands where the mean local thickness (BoneJ's Tb.Th) is
+ * tb_th_um. With few cells per side the realisation is noisy, so a few
+ * cheap passes on every second voxel correct c and the best one runs at
+ * full resolution. Plates are more common in dense bone (osteoporotic bone
+ * loses plates first and turns rod-like), so the plate share grows with
+ * the target BV/TV. Cells are stretched along z (vertebral trabeculae run
+ * mostly along the load axis). */
 #include "trabecula/phantom.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 enum { NB = 27 }; /* seeds checked per voxel: the 3x3x3 cells around it */
 
@@ -456,7 +456,6 @@ tb_status tb_phantom_generate_info(const tb_phantom_params *p, tb_volume **bone,
   w.plate_share = fmin(0.7, fmax(0.1, 2.0 * p->bvtv - 0.1));
   const double aim_th = target_th / LOCAL_THICKNESS_GAIN;
   double c = cell_for(aim_th, p->bvtv);
-  if (getenv("PH_CELL")) c = atof(getenv("PH_CELL"));
   const int32_t stride = n >= 48 ? 2 : 1;
   double best_c = c, best_err = INFINITY, thickness = 0.0;
   for (int pass = 0; pass < MAX_SEARCH_PASSES; pass++) {
@@ -466,7 +465,6 @@ tb_status tb_phantom_generate_info(const tb_phantom_params *p, tb_volume **bone,
     TRY(thickness_for(dist, n, stride, label, h, 4.0 * w.cell[2], p->bvtv, &thickness));
     network_free(&w);
     double err = fabs(thickness / aim_th - 1.0);
-    if (getenv("PH_TRACE")) fprintf(stderr, "pass %d c %.0f T %.1f\n", pass, c, thickness);
     if (err < best_err) best_err = err, best_c = c;
     if (err < THICKNESS_TOL) break;
     c *= aim_th / thickness;

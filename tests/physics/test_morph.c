@@ -266,6 +266,36 @@ static int gyroid_is_nearly_isotropic(void) {
   return 0;
 }
 
+static int stretching_along_z_raises_da_and_turns_axis_to_z(void) {
+  int n = 64;
+  double last = -1;
+  for (int k = 0; k < 3; k++) {
+    double stretch = 1.0 + 0.5 * k, w = 2 * PI / 16.0;
+    tb_volume *v = make(n, n, n);
+    EXPECT(v);
+    for (int z = 0; z < n; z++)
+      for (int y = 0; y < n; y++)
+        for (int x = 0; x < n; x++) {
+          double zz = z / stretch;
+          double g = sin(w * x) * cos(w * y) + sin(w * y) * cos(w * zz) + sin(w * zz) * cos(w * x);
+          if (g > 0.9) set(v, x, y, z, 1);
+        }
+    tb_morph_result r;
+    tb_morph_options o;
+    tb_morph_options_default(&o);
+    o.skip_thickness = 1;
+    int ok = tb_morph_compute(v, NULL, &o, &r, NULL) == TB_OK;
+    tb_volume_destroy(&v);
+    EXPECT(ok);
+    EXPECT(isnan(r.tb_th_um));
+    EXPECT(r.da > last + 0.05 || k == 0);
+    EXPECT_NEAR(r.da, 1 - 1 / r.da_eigen_ratio, 1e-12);
+    if (k > 0) EXPECT(fabs(r.da_axis[2]) > 0.95);
+    last = r.da;
+  }
+  return 0;
+}
+
 /* A square tube (cortex, label 2) 6 voxels thick around a trabecular
  * compartment (label 1) with plates; the cortex holds a row of pores. */
 static int cortex_gives_thickness_and_porosity(void) {
@@ -409,6 +439,7 @@ int main(void) {
                 rods_give_diameter_and_axis, sphere_has_euler_one_and_area_within_three_percent,
                 torus_has_euler_zero, hollow_sphere_has_euler_two, cube_grid_gives_known_connectivity_density,
                 quarter_turn_leaves_indices_unchanged, gyroid_is_nearly_isotropic,
+                stretching_along_z_raises_da_and_turns_axis_to_z,
                 cortex_gives_thickness_and_porosity, thickness_map_is_in_micrometres_and_zero_in_marrow,
                 bad_input_is_refused_with_input_error, local_thickness_equals_brute_force);
 }

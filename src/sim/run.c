@@ -1,0 +1,517 @@
+/* The run: parse, create, run, write, destroy.
+ *
+ * Reads like main should: scenario and sample in (load_inputs), the device
+ * and simulation (tb_sim_create), the time loop with snapshots (run_loop),
+ * the final figures and invariants (finish). */
+#define _POSIX_C_SOURCE 200809L
+#include "trabecula/run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+
+#include "trabecula/device.h"
+#include "trabecula/io.h"
+#include "trabecula/log.h"
+#include "trabecula/morph.h"
+#include "trabecula/params.h"
+#include "trabecula/phantom.h"
+#include "trabecula/sim.h"
+
+/* Built-in sample: a human-like trabecular phantom with a cortical shell,
+ * small enough that the default run finishes in under two minutes on two
+ * CPU cores. */
+#define DEFAULT_PHANTOM_SIZE 64
+#define DEFAULT_PHANTOM_SPACING_UM 25.0
+#define DEFAULT_PHANTOM_CORTEX_UM 300.0
+
+void tb_run_options_default(tb_run_options *o) {
+  memset(o, 0, sizeof *o);
+  o->threshold = NAN;
+  o->seed = -1;
+  o->progress = -1;
+}
+
+typedef struct run_ctx {
+  const tb_run_options *o;
+  tb_params p;
+  tb_volume *bone;
+  uint8_t *labels;
+  int has_cortex;
+  char input_desc[1100];
+  char outdir[1024];
+  char partial[1100];
+  tb_device *dev;
+  tb_sim *sim;
+  tb_h5_out *h5;
+  FILE *csv;
+  /* snapshots */
+  int32_t nsnap, cap;
+  int32_t *snap_index;
+  double *snap_time;
+  float *fields[TB_NOUT];
+  /* invariants and figures */
+  double bone_at_reset, res_total, form_total, bone_first;
+  double t_last_reset;
+  double last_row[64];
+  tb_morph_result last_morph;
+  double wall_start, wall_loop;
+  int64_t steps_loop;
+  int progress;
+} run_ctx;
+
+static double now_s(void) { return tb_dev_now(); }
+
+/* 1 when path exists and is not an empty directory. */
+static int dir_has_entries(const char *path) {
+  struct stat sb;
+  if (stat(path, &sb) != 0) return 0;
+  if (!S_ISDIR(sb.st_mode)) return 1;
+  DIR *d = opendir(path);
+  if (!d) return 1;
+  int any = 0;
+  struct dirent *e;
+  while (!any && (e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) any = 1;
+  closedir(d);
+  return any;
+}
+
+static tb_status choose_outdir(run_ctx *c) {
+  tb_status st = TB_OK;
+  if (c->o->outdir) {
+    CHECK(strlen(c->o->outdir) < 900, TB_ERR_INPUT, "-o %s: path too long", c->o->outdir);
+    struct stat sb;
+    if (stat(c->o->outdir, &sb) == 0) {
+      CHECK(S_ISDIR(sb.st_mode), TB_ERR_INPUT, "-o %s: exists and is not a directory", c->o->outdir);
+      CHECK(!dir_has_entries(c->o->outdir), TB_ERR_INPUT,
+            "-o %s: is not empty (an earlier run's results?); choose another output directory: a run never "
+            "replaces existing files",
+            c->o->outdir);
+    }
+    snprintf(c->outdir, sizeof c->outdir, "%s", c->o->outdir);
+  } else {
+    snprintf(c->outdir, sizeof c->outdir, "trabecula-out");
+    for (int k = 2; dir_has_entries(c->outdir) && k < 10000; k++)
+      snprintf(c->outdir, sizeof c->outdir, "trabecula-out-%d", k);
+  }
+  /* The parent must exist. */
+  char parent[1024];
+  snprintf(parent, sizeof parent, "%s", c->outdir);
+  char *slash = strrchr(parent, '/');
+  if (slash && slash != parent) {
+    *slash = '\0';
+    struct stat sb;
+    CHECK(stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode), TB_ERR_INPUT,
+          "-o %s: the folder %s does not exist", c->outdir, parent);
+  }
+  snprintf(c->partial, sizeof c->partial, "%s.partial-%ld", c->outdir, (long)getpid());
+cleanup:
+  return st;
+}
+
+static tb_status load_params(run_ctx *c) {
+  tb_status st = TB_OK;
+  const tb_run_options *o = c->o;
+  tb_params_default(&c->p);
+  if (o->scenario) {
+    TRY(tb_params_load_file(&c->p, o->scenario));
+  } else {
+    const char *text = tb_scenario_builtin("postmenopausal");
+    CHECK(text, TB_ERR_INTERNAL, "the built-in postmenopausal scenario is missing from this build");
+    TRY(tb_params_load_text(&c->p, "built-in postmenopausal scenario", text));
+    /* The default run is a demonstration sized for two CPU cores. */
+    c->p.years = 4;
+  }
+  if (o->years > 0) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "run.years=%.17g", o->years);
+    TRY(tb_params_set_assignment(&c->p, buf));
+  }
+  if (o->seed >= 0) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "run.seed=%lld", (long long)o->seed);
+    TRY(tb_params_set_assignment(&c->p, buf));
+  }
+  for (int32_t i = 0; i < o->nsets; i++) TRY(tb_params_set_assignment(&c->p, o->sets[i]));
+cleanup:
+  return st;
+}
+
+static tb_status load_sample(run_ctx *c) {
+  tb_status st = TB_OK;
+  tb_volume *raw = NULL;
+  const tb_run_options *o = c->o;
+  if (o->input) {
+    TRY(tb_io_read_volume(o->input, o->spacing_um, &raw));
+    float used = NAN;
+    TRY(tb_volume_to_fraction(raw, (float)o->threshold, &c->bone, &used));
+    if (isnan(o->threshold) && !isnan(used))
+      tb_log_info("%s: automatic threshold %g (midpoint of a binary image, Otsu's method otherwise)", o->input,
+                  used);
+    if (o->labels) TRY(tb_io_read_labels(o->labels, o->spacing_um, c->bone, &c->labels));
+    snprintf(c->input_desc, sizeof c->input_desc, "%s", o->input);
+  } else {
+    CHECK(!o->labels, TB_ERR_INPUT, "--labels needs --input (the built-in phantom brings its own labels)");
+    tb_phantom_params pp;
+    tb_phantom_params_default(&pp);
+    pp.size = o->phantom_size > 0 ? o->phantom_size : DEFAULT_PHANTOM_SIZE;
+    pp.spacing_um = o->spacing_um > 0 ? o->spacing_um : DEFAULT_PHANTOM_SPACING_UM;
+    pp.cortex_um = DEFAULT_PHANTOM_CORTEX_UM;
+    pp.seed = 1;
+    TRY(tb_phantom_check(&pp));
+    TRY(tb_phantom_generate(&pp, &c->bone, &c->labels));
+    snprintf(c->input_desc, sizeof c->input_desc, "built-in phantom %d^3 at %g um, BV/TV %.2f, cortex %g um", pp.size,
+             pp.spacing_um, pp.bvtv, pp.cortex_um);
+  }
+  size_t n = tb_volume_count(c->bone);
+  for (size_t i = 0; c->labels && i < n; i++)
+    if (c->labels[i] == TB_COMP_CORTICAL) {
+      c->has_cortex = 1;
+      break;
+    }
+  TRY(tb_params_validate(&c->p, c->bone->spacing_um[0]));
+cleanup:
+  tb_volume_destroy(&raw);
+  return st;
+}
+
+/* Columns of morphometry.csv, in order. */
+static const char *const csv_columns[] = {
+    "time_days", "time_years", "estrogen", "bv_tv_trabecular", "bv_tv_cortical", "resorbed_mm3", "formed_mm3",
+    "resorbed_trabecular_mm3", "formed_trabecular_mm3", "resorbed_cortical_mm3", "formed_cortical_mm3",
+    "events_initiated", "active_events", "activation_frequency_per_year", "eroded_surface_pct",
+    "forming_surface_pct", "marrow_adiposity", "osteocyte_viability", "perforated_events", "bv_tv", "bs_mm2",
+    "bs_bv_per_mm", "tb_th_um", "tb_th_sd_um", "tb_sp_um", "tb_sp_sd_um", "tb_n_per_mm", "euler",
+    "conn_d_per_mm3", "da", "da_eigen_ratio", "ct_th_um", "ct_po"};
+#define NCOLS ((int)(sizeof csv_columns / sizeof csv_columns[0]))
+
+static tb_status snapshot(run_ctx *c) {
+  tb_status st = TB_OK;
+  double s[TB_NSTATS];
+  double t = tb_sim_time_days(c->sim);
+  double h = c->bone->spacing_um[0];
+  double voxel_mm3 = h * h * h * 1e-9;
+  for (int k = 0; k < TB_NOUT; k++) TRY(tb_sim_read_field(c->sim, k, c->fields[k]));
+  TRY(tb_sim_stats(c->sim, 1, s));
+  double interval_yr = (t - c->t_last_reset) / 365.25;
+  c->res_total += s[TB_STAT_RES_TRAB] + s[TB_STAT_RES_CORT];
+  c->form_total += s[TB_STAT_FORM_TRAB] + s[TB_STAT_FORM_CORT];
+  c->t_last_reset = t;
+
+  /* Morphometry of the trabecular compartment, as BoneJ measures it. */
+  tb_volume view = *c->bone;
+  view.data = c->fields[TB_OUT_BONE_FRACTION];
+  tb_morph_options mo;
+  tb_morph_options_default(&mo);
+  mo.compartment = TB_COMP_TRABECULAR;
+  tb_morph_result m;
+  TRY(tb_morph_compute(&view, c->labels, &mo, &m, NULL));
+  c->last_morph = m;
+
+  double surf = s[TB_STAT_SURF_TRAB] + s[TB_STAT_SURF_CORT];
+  double r0 = c->p.resorption_speed_um_per_day * c->p.resorption_period_days;
+  double init = s[TB_STAT_INIT_TRAB] + s[TB_STAT_INIT_CORT];
+  double af = (interval_yr > 0 && surf > 0) ? init * 3.14159265358979 * r0 * r0 / (h * h) / surf / interval_yr : NAN;
+  double row[NCOLS] = {
+      t,
+      t / 365.25,
+      tb_sim_estrogen(c->sim),
+      s[TB_STAT_TV_TRAB] > 0 ? s[TB_STAT_BONE_TRAB] / s[TB_STAT_TV_TRAB] : NAN,
+      s[TB_STAT_TV_CORT] > 0 ? s[TB_STAT_BONE_CORT] / s[TB_STAT_TV_CORT] : NAN,
+      (s[TB_STAT_RES_TRAB] + s[TB_STAT_RES_CORT]) * voxel_mm3,
+      (s[TB_STAT_FORM_TRAB] + s[TB_STAT_FORM_CORT]) * voxel_mm3,
+      s[TB_STAT_RES_TRAB] * voxel_mm3,
+      s[TB_STAT_FORM_TRAB] * voxel_mm3,
+      s[TB_STAT_RES_CORT] * voxel_mm3,
+      s[TB_STAT_FORM_CORT] * voxel_mm3,
+      init,
+      s[TB_STAT_ACTIVE_BMU],
+      af,
+      surf > 0 ? 100.0 * s[TB_STAT_ERODED] / surf : NAN,
+      surf > 0 ? 100.0 * s[TB_STAT_FORMING] / surf : NAN,
+      s[TB_STAT_MARROW] > 0 ? s[TB_STAT_FAT] / s[TB_STAT_MARROW] : NAN,
+      s[TB_STAT_BONE_ALL] > 0 ? s[TB_STAT_OCY] / s[TB_STAT_BONE_ALL] : NAN,
+      s[TB_STAT_PERFORATED],
+      m.bv_tv, m.bs_mm2, m.bs_bv_per_mm, m.tb_th_um, m.tb_th_sd_um, m.tb_sp_um, m.tb_sp_sd_um, m.tb_n_per_mm,
+      m.euler, m.conn_d_per_mm3, m.da, m.da_eigen_ratio,
+      c->has_cortex ? m.ct_th_um : NAN,
+      c->has_cortex ? m.ct_po : NAN};
+  memcpy(c->last_row, row, sizeof row);
+  for (int k = 0; k < NCOLS; k++) fprintf(c->csv, k ? ",%.9g" : "%.9g", row[k]);
+  fputc('\n', c->csv);
+  CHECK(!ferror(c->csv), TB_ERR_IO, "%s/morphometry.csv: write failed: %s", c->partial, strerror(errno));
+
+  /* Volumes and previews. */
+  if (c->nsnap == c->cap) {
+    c->cap = c->cap ? 2 * c->cap : 16;
+    int32_t *si = realloc(c->snap_index, (size_t)c->cap * sizeof *si);
+    CHECK(si, TB_ERR_NOMEM, "out of memory");
+    c->snap_index = si;
+    double *stt = realloc(c->snap_time, (size_t)c->cap * sizeof *stt);
+    CHECK(stt, TB_ERR_NOMEM, "out of memory");
+    c->snap_time = stt;
+  }
+  c->snap_index[c->nsnap] = c->nsnap;
+  c->snap_time[c->nsnap] = t;
+  TRY(tb_h5_out_write_snapshot(c->h5, c->nsnap, t, TB_NOUT, tb_sim_output_names, (const float *const *)c->fields));
+  char dir[1200];
+  snprintf(dir, sizeof dir, "%s/previews", c->partial);
+  TRY(tb_io_write_previews(dir, c->nsnap, c->bone->nx, c->bone->ny, c->bone->nz, c->fields[TB_OUT_BONE_FRACTION],
+                           c->fields[TB_OUT_RESORBED], c->fields[TB_OUT_FORMED]));
+  c->nsnap++;
+cleanup:
+  return st;
+}
+
+static void progress_line(run_ctx *c, double t, double t_end, int final) {
+  double t_start = -c->p.spinup_days;
+  double frac = (t - t_start) / (t_end - t_start);
+  if (frac < 0) frac = 0;
+  if (frac > 1) frac = 1;
+  double el = now_s() - c->wall_start;
+  double eta = frac > 0.01 ? el * (1 - frac) / frac : NAN;
+  if (c->progress) {
+    int w = 30, k = (int)(frac * w);
+    char bar[64];
+    for (int i = 0; i < w; i++) bar[i] = i < k ? '#' : '.';
+    bar[w] = '\0';
+    fprintf(stderr, "\r[%s] %3.0f%%  t = %6.2f y  E = %.2f  elapsed %4.0f s  ETA %4.0f s ", bar, 100 * frac,
+            t / 365.25, tb_sim_estrogen(c->sim), el, isnan(eta) ? 0.0 : eta);
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+  } else {
+    tb_log_info("t = %.2f years (%.0f%%), estrogen %.2f, elapsed %.0f s, ETA %.0f s", t / 365.25, 100 * frac,
+                tb_sim_estrogen(c->sim), el, isnan(eta) ? 0.0 : eta);
+  }
+}
+
+static tb_status run_loop(run_ctx *c) {
+  tb_status st = TB_OK;
+  const double dt = c->p.dt_days, interval = c->p.snapshot_interval_days;
+  const double t_end = c->p.years * 365.25;
+  double s[TB_NSTATS];
+  /* Figures in the first snapshot cover the last interval of the spin-up. */
+  double t_first_reset = -fmin(interval, c->p.spinup_days);
+  int reset_done = 0;
+  double next_snap = 0.0, next_report = now_s() + (c->progress ? 0.5 : 10.0);
+  c->wall_start = now_s();
+  for (;;) {
+    double t = tb_sim_time_days(c->sim);
+    if (!reset_done && t >= t_first_reset - 1e-6 * dt) {
+      TRY(tb_sim_stats(c->sim, 1, s));
+      c->bone_at_reset = s[TB_STAT_BONE_ALL];
+      c->t_last_reset = t;
+      reset_done = 1;
+    }
+    if (t >= next_snap - 1e-6 * dt) {
+      TRY(snapshot(c));
+      if (c->nsnap == 1) c->bone_first = c->last_row[3];
+      next_snap += interval;
+      if (next_snap > t_end + 1e-6 * dt && t < t_end - 1e-6 * dt) next_snap = t_end;
+    }
+    if (t >= t_end - 1e-6 * dt) break;
+    TRY(tb_sim_step(c->sim));
+    if (t >= 0) c->steps_loop++;
+    if (now_s() >= next_report) {
+      progress_line(c, tb_sim_time_days(c->sim), t_end, 0);
+      next_report = now_s() + (c->progress ? 0.5 : 10.0);
+    }
+  }
+  progress_line(c, tb_sim_time_days(c->sim), t_end, 1);
+  c->wall_loop = now_s() - c->wall_start;
+cleanup:
+  return st;
+}
+
+/* The run checks its own invariants (as CoMD's validateResult): the bone
+ * resorbed minus formed equals the loss of bone volume, and every field is
+ * finite and non-negative. */
+static tb_status check_invariants(run_ctx *c, double *balance_rel) {
+  tb_status st = TB_OK;
+  double s[TB_NSTATS];
+  TRY(tb_sim_stats(c->sim, 0, s));
+  double change = c->bone_at_reset - s[TB_STAT_BONE_ALL];
+  double net = c->res_total - c->form_total;
+  *balance_rel = fabs(change - net) / fmax(c->bone_at_reset, 1.0);
+  CHECK(*balance_rel < 1e-4, TB_ERR_INTERNAL,
+        "mass balance broken: bone lost %.6g voxels but resorbed - formed = %.6g voxels", change, net);
+  size_t n = tb_volume_count(c->bone);
+  for (int k = 0; k < TB_NOUT; k++)
+    for (size_t i = 0; i < n; i++)
+      CHECK(isfinite(c->fields[k][i]) && c->fields[k][i] >= 0.0f, TB_ERR_INTERNAL,
+            "output %s has the value %g at voxel %zu: expected finite and non-negative", tb_sim_output_names[k],
+            c->fields[k][i], i);
+cleanup:
+  return st;
+}
+
+static void json_number(FILE *f, const char *key, double v, int comma) {
+  if (isfinite(v)) fprintf(f, "  \"%s\": %.9g%s\n", key, v, comma ? "," : "");
+  else fprintf(f, "  \"%s\": null%s\n", key, comma ? "," : "");
+}
+
+static void json_string(FILE *f, const char *key, const char *v) {
+  fprintf(f, "  \"%s\": \"", key);
+  for (const char *p = v; *p; p++) {
+    if (*p == '"' || *p == '\\') fputc('\\', f);
+    if ((unsigned char)*p >= 0x20) fputc(*p, f);
+  }
+  fputs("\",\n", f);
+}
+
+static tb_status write_summary(run_ctx *c, double balance_rel) {
+  tb_status st = TB_OK;
+  char path[1300];
+  snprintf(path, sizeof path, "%s/summary.json", c->partial);
+  FILE *f = fopen(path, "w");
+  CHECK(f, TB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  fputs("{\n", f);
+  json_string(f, "version", TB_VERSION);
+  json_string(f, "device", tb_dev_name(c->dev));
+  json_string(f, "input", c->input_desc);
+  json_string(f, "scenario", c->o->scenario ? c->o->scenario : "built-in postmenopausal");
+  json_number(f, "seed", c->p.seed, 1);
+  json_number(f, "voxel_size_um", c->bone->spacing_um[0], 1);
+  json_number(f, "years", c->p.years, 1);
+  json_number(f, "snapshots", c->nsnap, 1);
+  for (int k = 0; k < NCOLS; k++) {
+    char key[96];
+    snprintf(key, sizeof key, "final_%s", csv_columns[k]);
+    json_number(f, key, c->last_row[k], 1);
+  }
+  double bv0 = c->bone_first, bv1 = c->last_row[3];
+  json_number(f, "bv_tv_trabecular_change_pct", 100.0 * (bv1 / bv0 - 1.0), 1);
+  json_number(f, "bv_tv_trabecular_change_pct_per_year", 100.0 * (bv1 / bv0 - 1.0) / c->p.years, 1);
+  json_number(f, "mass_balance_relative_error", balance_rel, 1);
+  json_number(f, "wall_seconds", c->wall_loop, 1);
+  json_number(f, "steps", (double)tb_sim_steps_done(c->sim), 1);
+  json_number(f, "steps_per_second", (double)tb_sim_steps_done(c->sim) / fmax(c->wall_loop, 1e-9), 1);
+  json_string(f, "note", "BV/TV of a sample; clinical targets are areal BMD of whole bones: compare rates and directions");
+  fputs("  \"units\": {\"time\": \"day\", \"length\": \"um\", \"volume\": \"mm3\", \"concentration\": \"pM\"}\n}\n", f);
+  int bad = ferror(f);
+  bad |= fclose(f) != 0;
+  CHECK(!bad, TB_ERR_IO, "%s: write failed", path);
+cleanup:
+  return st;
+}
+
+static tb_status write_attributes(run_ctx *c) {
+  tb_status st = TB_OK;
+  for (int i = 0; i < tb_param_count; i++) {
+    const tb_param_info *q = &tb_param_table[i];
+    char name[128];
+    snprintf(name, sizeof name, "%s.%s", q->section, q->key);
+    TRY(tb_h5_out_attr_double(c->h5, "/parameters", name, tb_param_get(&c->p, q), q->unit));
+  }
+  TRY(tb_h5_out_attr_string(c->h5, "/", "version", TB_VERSION));
+  TRY(tb_h5_out_attr_string(c->h5, "/", "device", tb_dev_name(c->dev)));
+  TRY(tb_h5_out_attr_string(c->h5, "/", "input", c->input_desc));
+  TRY(tb_h5_out_attr_string(c->h5, "/", "scenario", c->o->scenario ? c->o->scenario : "built-in postmenopausal"));
+  TRY(tb_h5_out_attr_double(c->h5, "/", "seed", c->p.seed, NULL));
+  TRY(tb_h5_out_attr_string(c->h5, "/", "time_unit", "day"));
+  for (int k = 0; k < TB_NOUT; k++) TRY(tb_h5_out_attr_string(c->h5, "/units", tb_sim_output_names[k], tb_sim_output_units[k]));
+cleanup:
+  return st;
+}
+
+static void run_plot(run_ctx *c) {
+#ifdef TB_TOOLS_DIR
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "/usr/bin/python3 '%s/plot_morphometry.py' '%s/morphometry.csv' -o '%s/morphometry.png' >/dev/null 2>&1",
+           TB_TOOLS_DIR, c->partial, c->partial);
+  if (access("/usr/bin/python3", X_OK) != 0 || system(cmd) != 0)
+    tb_log_warn("morphometry.png not written (needs python3-matplotlib; run tools/plot_morphometry.py yourself)");
+#else
+  (void)c;
+#endif
+}
+
+tb_status tb_run(const tb_run_options *o) {
+  tb_status st = TB_OK;
+  run_ctx c;
+  memset(&c, 0, sizeof c);
+  c.o = o;
+  c.progress = o->progress >= 0 ? o->progress : isatty(2);
+  int created = 0;
+  double balance_rel = 0.0;
+
+  /* 1. Everything that can be checked, before any output exists. */
+  TRY(load_params(&c));
+  TRY(load_sample(&c));
+  TRY(choose_outdir(&c));
+  TRY(tb_dev_create(o->device, &c.dev));
+  tb_log_info("device: %s", tb_dev_name(c.dev));
+  tb_log_info("sample: %s (%d x %d x %d, %g um)", c.input_desc, c.bone->nx, c.bone->ny, c.bone->nz,
+              c.bone->spacing_um[0]);
+  TRY(tb_sim_create(c.dev, &c.p, c.bone, c.labels, &c.sim));
+
+  /* 2. Outputs, in a partial folder renamed at the end. */
+  CHECK(mkdir(c.partial, 0777) == 0, TB_ERR_IO, "%s: cannot create: %s", c.partial, strerror(errno));
+  created = 1;
+  char path[1300];
+  snprintf(path, sizeof path, "%s/previews", c.partial);
+  CHECK(mkdir(path, 0777) == 0, TB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  size_t n = tb_volume_count(c.bone);
+  for (int k = 0; k < TB_NOUT; k++) {
+    c.fields[k] = malloc(n * sizeof(float));
+    CHECK(c.fields[k], TB_ERR_NOMEM, "out of memory for the output volumes");
+  }
+  snprintf(path, sizeof path, "%s/trabecula.h5", c.partial);
+  TRY(tb_h5_out_create(path, c.bone->nx, c.bone->ny, c.bone->nz, c.bone->spacing_um, c.bone->origin_um, &c.h5));
+  TRY(write_attributes(&c));
+  if (c.labels) TRY(tb_h5_out_write_labels(c.h5, c.labels));
+  snprintf(path, sizeof path, "%s/morphometry.csv", c.partial);
+  c.csv = fopen(path, "w");
+  CHECK(c.csv, TB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  for (int k = 0; k < NCOLS; k++) fprintf(c.csv, k ? ",%s" : "%s", csv_columns[k]);
+  fputc('\n', c.csv);
+
+  /* 3. The time loop. */
+  tb_log_info("simulating %.0f days of spin-up and %.3g years in steps of %g days", c.p.spinup_days, c.p.years,
+              c.p.dt_days);
+  TRY(run_loop(&c));
+
+  /* 4. Invariants, figures, and the rename into place. */
+  TRY(check_invariants(&c, &balance_rel));
+  int bad = fclose(c.csv) != 0;
+  c.csv = NULL;
+  CHECK(!bad, TB_ERR_IO, "%s/morphometry.csv: write failed", c.partial);
+  TRY(write_summary(&c, balance_rel));
+  TRY(tb_h5_out_close(&c.h5, 1));
+  snprintf(path, sizeof path, "%s/trabecula.xdmf", c.partial);
+  TRY(tb_io_write_xdmf(path, "trabecula.h5", c.bone->nx, c.bone->ny, c.bone->nz, c.bone->spacing_um,
+                       c.bone->origin_um, c.nsnap, c.snap_index, c.snap_time, TB_NOUT, tb_sim_output_names,
+                       c.labels != NULL));
+  run_plot(&c);
+  CHECK(rename(c.partial, c.outdir) == 0, TB_ERR_IO, "cannot rename %s to %s: %s", c.partial, c.outdir,
+        strerror(errno));
+  created = 0;
+  tb_log_info("trabecular BV/TV %.4f -> %.4f (%+.2f %%/year), activation frequency %.2f/year, wrote %s/",
+              c.bone_first, c.last_row[3], 100.0 * (c.last_row[3] / c.bone_first - 1.0) / c.p.years,
+              c.last_row[13], c.outdir);
+cleanup:
+  if (c.csv) fclose(c.csv);
+  tb_h5_out_close(&c.h5, 0);
+  if (created) {
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", c.partial);
+    if (system(cmd) != 0) tb_log_warn("could not remove %s", c.partial);
+  }
+  for (int k = 0; k < TB_NOUT; k++) free(c.fields[k]);
+  free(c.snap_index);
+  free(c.snap_time);
+  tb_sim_destroy(&c.sim);
+  tb_dev_destroy(&c.dev);
+  tb_volume_destroy(&c.bone);
+  free(c.labels);
+  return st;
+}

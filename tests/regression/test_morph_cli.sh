@@ -1,0 +1,75 @@
+#!/bin/bash
+# trabecula morph on the shared real sample: every output format, the
+# thickness map, labels with a cortex, and one clear message with exit 2 for
+# bad input.
+# usage: test_morph_cli.sh TRABECULA_EXE SOURCE_DIR
+set -u
+exe=$1
+src=$2
+sample="$src/../shared/data/samples/shrew_4um.nrrd"
+[ -f "$sample" ] || { echo "skipped: $sample absent"; exit 77; }
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAILED: $*"; exit 1; }
+
+"$exe" morph --help > "$tmp/help" || fail "--help exited $?"
+grep -q -- "--thickness-map" "$tmp/help" || fail "--help does not list --thickness-map"
+
+"$exe" morph "$sample" --format json --thickness-map "$tmp/map.h5" > "$tmp/out.json" 2>"$tmp/err" ||
+  fail "json run exited $?: $(cat "$tmp/err")"
+for key in bv_tv bs_mm2 bs_bv_per_mm tb_th_um tb_th_sd_um tb_sp_um tb_sp_sd_um tb_n_per_mm euler \
+           conn_d_per_mm3 da da_eigen_ratio; do
+  grep -q "\"$key\": [0-9.eE+-]" "$tmp/out.json" || fail "JSON lacks a number for $key"
+done
+grep -q '"ct_th_um"' "$tmp/out.json" && fail "JSON reports ct_th_um without a cortex"
+[ -s "$tmp/map.h5" ] || fail "no thickness map written"
+
+"$exe" morph "$sample" --format csv --no-da > "$tmp/out.csv" || fail "csv run exited $?"
+[ "$(wc -l < "$tmp/out.csv")" -eq 2 ] || fail "CSV is not a header and one row"
+head -1 "$tmp/out.csv" | grep -q "^tv_mm3,bv_mm3,bv_tv," || fail "CSV header: $(head -1 "$tmp/out.csv")"
+
+"$exe" morph "$sample" --no-da > "$tmp/out.txt" || fail "text run exited $?"
+grep -q "Tb.Th (local thickness) .* um" "$tmp/out.txt" || fail "text output lacks Tb.Th with its unit"
+
+if [ -x "$py" ] && "$py" -c "import h5py, json, numpy" 2>/dev/null; then
+  # The map holds Tb.Th in um: its mean over bone equals the reported Tb.Th.
+  "$py" - "$tmp" <<'PY' || fail "thickness map check"
+import sys, json, h5py, numpy as np
+d = sys.argv[1]
+r = json.load(open(f"{d}/out.json"))
+m = h5py.File(f"{d}/map.h5", "r")["volume"][...]
+mean = m[m > 0].mean()
+print(f"map mean {mean:.3f} um, Tb.Th {r['tb_th_um']:.3f} um")
+sys.exit(0 if abs(mean / r["tb_th_um"] - 1) < 1e-3 else 1)
+PY
+  # Labels with a cortex: the outer 8 voxels of x and y are cortical.
+  "$py" - "$tmp" <<'PY' || fail "writing the labels file"
+import sys, h5py, numpy as np
+lab = np.ones((115, 114, 114), np.uint8)
+lab[:, :8, :] = 2; lab[:, -8:, :] = 2; lab[:, :, :8] = 2; lab[:, :, -8:] = 2
+with h5py.File(f"{sys.argv[1]}/labels.h5", "w") as f:
+    d = f.create_dataset("volume", data=lab)
+    d.attrs["spacing_um"] = np.array([4.1, 4.1, 4.1])
+    f.create_dataset("compartment", data=lab)
+PY
+  "$exe" morph "$sample" --labels "$tmp/labels.h5" --format json --no-da > "$tmp/lab.json" 2>"$tmp/err" ||
+    fail "labels run exited $?: $(cat "$tmp/err")"
+  grep -q '"ct_th_um": [0-9]' "$tmp/lab.json" || fail "no ct_th_um with a cortex"
+  grep -q '"ct_po": [0-9]' "$tmp/lab.json" || fail "no ct_po with a cortex"
+fi
+
+# Bad input: one message, exit 2.
+"$exe" morph "$tmp/none.nrrd" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "missing file gave exit $rc"
+[ "$(wc -l < "$tmp/err")" -eq 1 ] || fail "missing file: more than one message: $(cat "$tmp/err")"
+echo "this is not a volume" > "$tmp/bad.nrrd"
+"$exe" morph "$tmp/bad.nrrd" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "a garbage file gave exit $rc"
+"$exe" morph "$sample" --format xml 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "text, csv or json" "$tmp/err" || fail "--format xml gave exit $rc"
+"$exe" morph "$sample" --spacing -3 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "--spacing -3 gave exit $rc"
+"$exe" morph 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "no input gave exit $rc"
+echo ok
