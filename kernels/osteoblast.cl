@@ -57,8 +57,10 @@ __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks
     float mar = kp->mar_um_per_day * tgf_seen[i] * ks->commit_bone * wnt;
     float w0 = form_w[i], w1 = w0 + mar * kp->dt_days;
     form_w[i] = w1;
+    /* Summed over the formation period the increments add up to at most
+     * f_orig * removed = cav: what this cycle resorbed here. */
     float inc = f_orig * (ball_cover(r - w0, d, h) - ball_cover(r - w1, d, h));
-    inc = clamp(inc, 0.0f, fmax(f_orig - f[i], 0.0f));
+    inc = clamp(inc, 0.0f, 1.0f - f[i]);
     src_opg[i] = kp->ob_opg_pM_per_day;
     if (inc <= 0.0f) continue;
     float fi = f[i];

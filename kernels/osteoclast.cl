@@ -11,7 +11,8 @@
  * speed x life deep (~50 µm in 30 days, Eriksen 1986). Membership spreads
  * through the bone from opened voxels, so a team cannot jump across marrow.
  * A team that digs through to marrow on the far side has perforated the
- * trabecula; that cavity is never refilled (Liu 2008).
+ * trabecula; that cavity is never refilled (Liu 2008). Perforation is only
+ * tested in the trabecular compartment.
  *
  * Two kernels per step, so no kernel writes what its neighbours read:
  * osteoclast_recruit decides (reads neighbours, writes scratch join/pflag),
@@ -42,7 +43,10 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
           if (team_seed[j] == s && (flags[j] & TB_FLAG_PERFORATED)) pf = TB_FLAG_PERFORATED;
         }
       }
-      if (!pf && t < team_tend[s] && f[i] < 0.01f && depth_along(kp, x, y, z, s, dir) >= 1) {
+      /* Perforation is a trabecular event (Liu 2008); in the cortex a cavity
+       * reaching a pore is refilled like any other. */
+      if (!pf && comp[i] == TB_COMP_TRABECULAR && t < team_tend[s] && f[i] < 0.01f &&
+          depth_along(kp, x, y, z, s, dir) >= 1) {
         int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
         if (in_grid(kp, xn, yn, zn)) {
           int j = grid_index(kp, xn, yn, zn);

@@ -8,7 +8,7 @@ __kernel void stats_rows(__constant tb_kparams *kp, __constant tb_kstep *ks, __g
                          __global const uchar *comp, __global const float *ocy, __global const float *fat,
                          __global const int *team_seed, __global const float *team_tend,
                          __global const uchar *flags, __global float *res_acc, __global float *form_acc,
-                         __global uchar *evt_acc, __global const float *rankl, __global const float *opg,
+                         __global uchar *evt_acc, __global const float *rankl, __global const float *opg, __global const float *sclerostin,
                          __global float *out, int reset) {
   const int y = (int)get_global_id(0), z = (int)get_global_id(1);
   if (y >= kp->ny || z >= kp->nz) return;
@@ -36,11 +36,13 @@ __kernel void stats_rows(__constant tb_kparams *kp, __constant tb_kstep *ks, __g
       acc[TB_STAT_FAT] += fat[i];
       acc[TB_STAT_MARROW] += 1.0f;
     }
-    if (s >= 0 && t >= team_tend[s] + kp->reversal_days && !(flags[i] & TB_FLAG_PERFORATED)) acc[TB_STAT_FORMING] += 1.0f;
     if (is_surface(kp, f, comp, x, y, z, i)) {
       acc[cort ? TB_STAT_SURF_CORT : TB_STAT_SURF_TRAB] += 1.0f;
       acc[TB_STAT_REFF_SURF] += effective_rankl(kp, rankl[i], opg[i]);
+      acc[TB_STAT_SCL_SURF] += sclerostin[i];
       if (s >= 0 && t < team_tend[s]) acc[TB_STAT_ERODED] += 1.0f;
+      if (s >= 0 && t >= team_tend[s] + kp->reversal_days && !(flags[i] & TB_FLAG_PERFORATED))
+        acc[TB_STAT_FORMING] += 1.0f;
     }
     if (reset) {
       res_acc[i] = 0.0f;

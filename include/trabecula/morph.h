@@ -118,9 +118,9 @@ tb_status tb_morph_local_thickness(const uint8_t *mask, const int32_t dims[3], f
  * 6-connected) and its Odgaard-Gundersen edge-corrected contribution. */
 tb_status tb_morph_euler(const uint8_t *mask, const int32_t dims[3], double *euler, double *delta_chi);
 
-/* Marching-cubes surface area in voxel faces (see BS above). bone is the
- * binary bone indicator; weight (may be NULL = all 1) is 1 for voxels of the
- * region, 0 otherwise. */
+/* Marching-cubes surface area in voxel face units (see BS above). bone is
+ * the binary bone indicator; region (NULL = every voxel) is nonzero for the
+ * voxels of the region; each cell counts by its share of region corners. */
 tb_status tb_morph_surface_area(const uint8_t *bone, const uint8_t *region, const int32_t dims[3],
                                 double *area);
 

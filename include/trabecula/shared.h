@@ -57,10 +57,11 @@ typedef uint8_t tb_u8;
 #define TB_STAT_OCY 15           /* sum of viability x bone fraction */
 #define TB_STAT_REFF_SURF 16     /* sum of effective RANKL over surface voxels */
 #define TB_STAT_ERODED 17        /* surface voxels under an active osteoclast team */
-#define TB_STAT_FORMING 18       /* voxels under active formation */
+#define TB_STAT_FORMING 18       /* surface voxels under an active osteoblast team */
 #define TB_STAT_PERFORATED 19    /* team seeds flagged perforated */
 #define TB_STAT_BONE_ALL 20      /* sum of bone fraction inside the bone (labels 1 and 2) */
-#define TB_NSTATS 21
+#define TB_STAT_SCL_SURF 21      /* sum of sclerostin over surface voxels */
+#define TB_NSTATS 22
 
 /* Parameters in kernel units, derived on the host from the scenario
  * (tb_params, physical units) and the sample's voxel size. All floats are
@@ -90,7 +91,7 @@ typedef struct tb_kparams {
   float ob_apoptosis_estrogen_gain; /* formation period / (1 + g (1 - E)) */
   float K_tgfb_act_pM;            /* osteoblast recruitment activation by TGF-beta */
   float K_scl_pM;                 /* Wnt inhibition: x K/(K + SCL) */
-  float scl_ref_pM;               /* healthy sclerostin level, normalises Wnt */
+  float scl_ref_pM;               /* healthy mean sclerostin at the bone surface, normalises Wnt */
 
   /* osteocytes */
   float ocy_apoptosis_per_day;    /* in health */

@@ -195,10 +195,13 @@ static void print_result(FILE *out, const morph_args *a, const tb_morph_result *
     for (int k = 0; k < NFIELDS; k++) {
       if (fields[k].cortex_only && !r->has_cortex) continue;
       if (!strcmp(fields[k].key, "spacing_um")) continue;
-      fprintf(out, "  %-28s %14.6g  %s\n", fields[k].label, value_of(r, &fields[k]), fields[k].unit);
+      double v = value_of(r, &fields[k]);
+      if (isnan(v)) fprintf(out, "  %-28s %14s\n", fields[k].label, "n/a");
+      else fprintf(out, "  %-28s %14.6g  %s\n", fields[k].label, v, fields[k].unit);
     }
-    fprintf(out, "  %-28s  (%.3f, %.3f, %.3f)\n", "DA main axis (x, y, z)", r->da_axis[0], r->da_axis[1],
-            r->da_axis[2]);
+    if (!isnan(r->da_axis[0]))
+      fprintf(out, "  %-28s  (%.3f, %.3f, %.3f)\n", "DA main axis (x, y, z)", r->da_axis[0], r->da_axis[1],
+              r->da_axis[2]);
   }
 }
 

@@ -1,4 +1,6 @@
 /* trabecula phantom: parameters in, a synthetic sample out (NRRD or HDF5). */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +33,12 @@ static void usage(FILE *out) {
   for (int i = 0; i < count; i++) {
     char unit[32] = "";
     if (o[i].unit[0]) snprintf(unit, sizeof unit, " %s", o[i].unit);
+    fprintf(out, "  %-14s %s\n", o[i].option, o[i].help);
     if (i == count - 1)
-      fprintf(out, "  %-14s %s (default %.0f)\n", o[i].option, o[i].help, defaults[i]);
+      fprintf(out, "  %-14s default %.0f\n", "", defaults[i]);
     else
-      fprintf(out, "  %-14s %s; %g to %g%s%s (default %g)\n", o[i].option, o[i].help, o[i].min, o[i].max,
-              unit, o[i].zero_ok ? ", or 0" : "", defaults[i]);
+      fprintf(out, "  %-14s %g to %g%s%s, default %g\n", "", o[i].min, o[i].max, unit,
+              o[i].zero_ok ? ", or 0" : "", defaults[i]);
   }
   fputs("  -h, --help     this help\n", out);
 }
@@ -68,6 +71,18 @@ static tb_status write_labels_nrrd(const char *path, const tb_volume *like, cons
 cleanup:
   tb_volume_destroy(&lv);
   return st;
+}
+
+/* Any unsigned 64-bit integer. */
+static tb_status parse_seed(const char *text, uint64_t *out) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (end == text || *end != '\0' || errno != 0 || text[0] == '-')
+    return tb_error(TB_ERR_INPUT, "option --seed: expected an integer from 0 to %llu, got '%s'",
+                    (unsigned long long)UINT64_MAX, text);
+  *out = (uint64_t)v;
+  return TB_OK;
 }
 
 int tb_cmd_phantom(int argc, char **argv) {
@@ -105,8 +120,7 @@ int tb_cmd_phantom(int argc, char **argv) {
       TRY(tb_arg_double(a, v, &p.cortex_um));
     } else if (!strcmp(a, "--seed")) {
       TRY(tb_arg_value(argc, argv, &i, &v));
-      TRY(tb_arg_int(a, v, 0, INT64_MAX, &k));
-      p.seed = (uint64_t)k;
+      TRY(parse_seed(v, &p.seed));
     } else {
       CHECK(0, TB_ERR_INPUT, "phantom: unknown option '%s'; 'trabecula phantom --help' lists the options", a);
     }
@@ -136,8 +150,8 @@ int tb_cmd_phantom(int argc, char **argv) {
          p.tb_th_um > 0 ? p.tb_th_um : 7.5 * p.spacing_um, info.cell_um[0], info.cell_um[1], info.cell_um[2],
          100.0 * info.plate_fraction, 100.0 * info.rod_fraction);
   if (p.cortex_um > 0)
-    printf("cortex %g um (porosity %.1f %%, outer radius %.0f um), ", p.cortex_um, 100.0 * info.cortex_porosity,
-           info.radius_um);
+    printf("cortex %g um (porosity %.1f %%, outer radius %.0f um), ", p.cortex_um,
+           100.0 * info.cortex_porosity, info.radius_um);
   else
     printf("no cortex, ");
   printf("seed %llu%s%s\n", (unsigned long long)p.seed, label_file ? "; labels in " : "",

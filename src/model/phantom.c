@@ -34,9 +34,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trabecula/log.h"
+
 enum { NB = 27 }; /* seeds checked per voxel: the 3x3x3 cells around it */
 
+/* Only IEEE-exact operations (+ - * / sqrt floor) feed the geometry, so the
+ * sample is bit-identical with any C library; hence no hypot or cbrt here. */
 static const double ANISOTROPY = 1.3;     /* cell length along z / along x, y */
+static const double ANISOTROPY_CBRT = 1.091392883061106; /* 1.3^(1/3) */
 static const double JITTER = 0.75;        /* seed offset range as a share of the cell */
 static const double ROD_SHARE = 0.85;     /* share of cell edges kept as rods */
 /* Mean local thickness (Hildebrand & Ruegsegger 1997, as BoneJ measures
@@ -47,8 +52,8 @@ static const double LOCAL_THICKNESS_GAIN = 1.08;
 static const double PORE_RADIUS_UM = 25.; /* Haversian canal radius (diameter ~50 µm) */
 static const double PORE_SHARE = 0.05;    /* intracortical porosity */
 static const double CYLINDER_RADIUS = 0.45; /* outer radius / sample side */
-static const double THICKNESS_TOL = 0.03; /* accepted relative error of T vs tb_th */
-static const int MAX_SEARCH_PASSES = 5;
+static const double THICKNESS_TOL = 0.03; /* accepted relative miss of the aimed rod diameter */
+static const int MAX_SEARCH_PASSES = 8;
 static const double PI = 3.14159265358979323846;
 
 static const uint64_t SALT_SEED = 0x5EED5EED5EEDull;
@@ -56,14 +61,15 @@ static const uint64_t SALT_PLATE = 0x91A7E5ull;
 static const uint64_t SALT_ROD = 0x20D520D5ull;
 static const uint64_t SALT_PORE = 0x90BE90BEull;
 
+enum { OPT_SIZE, OPT_SPACING, OPT_BVTV, OPT_TB_TH, OPT_CORTEX, OPT_SEED };
 static const tb_phantom_option OPTIONS[] = {
     {"--size", "size", "voxels", 16, 1024, 0, "voxels per side of the cubic sample"},
     {"--spacing", "spacing_um", "um", 0.5, 500, 0, "voxel size"},
     {"--bvtv", "bvtv", "", 0.01, 0.9, 0, "target BV/TV of the trabecular compartment"},
     {"--tb-th", "tb_th_um", "um", 1, 5000, 1,
-     "target trabecular thickness, at least 2 voxels (0 = 7.5 voxels)"},
+     "target mean trabecular thickness (local thickness), at least 2 voxels; 0 = 7.5 voxels"},
     {"--cortex", "cortex_um", "um", 1, 100000, 1,
-     "cortical shell thickness, at least 2 voxels (0 = no cortex, a cube of trabecular bone)"},
+     "cortical shell thickness, at least 2 voxels; 0 = none (a cube of trabecular bone)"},
     {"--seed", "seed", "", 0, 18446744073709551615.0, 0, "random seed; same seed, same sample"},
 };
 
@@ -92,14 +98,14 @@ static tb_status check_range(int which, double v) {
 tb_status tb_phantom_check(const tb_phantom_params *p) {
   tb_status st = TB_OK;
   CHECK(p, TB_ERR_INTERNAL, "phantom parameters missing");
-  TRY(check_range(0, p->size));
-  TRY(check_range(1, p->spacing_um));
+  TRY(check_range(OPT_SIZE, p->size));
+  TRY(check_range(OPT_SPACING, p->spacing_um));
   CHECK(p->bvtv > 0.0 && p->bvtv < 1.0, TB_ERR_INPUT,
-        "option --bvtv (bvtv): %g is not a volume fraction; expected %g to %g", p->bvtv, OPTIONS[2].min,
-        OPTIONS[2].max);
-  TRY(check_range(2, p->bvtv));
-  TRY(check_range(3, p->tb_th_um));
-  TRY(check_range(4, p->cortex_um));
+        "option --bvtv (bvtv): %g is not a volume fraction; expected %g to %g", p->bvtv,
+        OPTIONS[OPT_BVTV].min, OPTIONS[OPT_BVTV].max);
+  TRY(check_range(OPT_BVTV, p->bvtv));
+  TRY(check_range(OPT_TB_TH, p->tb_th_um));
+  TRY(check_range(OPT_CORTEX, p->cortex_um));
   double side = p->size * p->spacing_um;
   if (p->tb_th_um > 0) {
     CHECK(p->tb_th_um >= 2.0 * p->spacing_um, TB_ERR_INPUT,
@@ -371,18 +377,20 @@ static double cell_for(double thickness, double bvtv) {
 }
 
 static void set_cells(network *w, double c) {
-  double cxy = c / cbrt(ANISOTROPY);
+  double cxy = c / ANISOTROPY_CBRT;
   w->cell[0] = w->cell[1] = cxy;
   w->cell[2] = cxy * ANISOTROPY;
 }
 
 /* ---- the cortex ---- */
 
+static double radial(double dx, double dy) { return sqrt(dx * dx + dy * dy); }
+
 static void cortex_labels(int32_t n, double h, double radius, double cortex, uint8_t *label) {
   double centre = 0.5 * (n - 1) * h;
   for (int32_t y = 0; y < n; y++)
     for (int32_t x = 0; x < n; x++) {
-      double r = hypot(x * h - centre, y * h - centre);
+      double r = radial(x * h - centre, y * h - centre);
       uint8_t l = r > radius ? 0 : r > radius - cortex ? 2 : 1;
       for (int32_t z = 0; z < n; z++) label[(size_t)x + (size_t)n * ((size_t)y + (size_t)n * (size_t)z)] = l;
     }
@@ -405,9 +413,9 @@ static double pore_fraction(const pores *pp, double px, double py, double h) {
       double span = pp->grid - 2.0 * pp->radius;
       double cx = i * pp->grid + pp->radius + span * unit01(hash4(pp->seed, SALT_PORE, id, 0, 0));
       double cy = j * pp->grid + pp->radius + span * unit01(hash4(pp->seed, SALT_PORE, id, 1, 0));
-      double rc = hypot(cx - pp->centre, cy - pp->centre);
+      double rc = radial(cx - pp->centre, cy - pp->centre);
       if (rc < pp->r_in || rc > pp->r_out) continue;
-      double d = hypot(px - cx, py - cy);
+      double d = radial(px - cx, py - cy);
       double bone = (d - pp->radius) / h + 0.5;
       bone = bone < 0 ? 0 : bone > 1 ? 1 : bone;
       if (bone < f) f = bone;
@@ -517,6 +525,12 @@ tb_status tb_phantom_generate_info(const tb_phantom_params *p, tb_volume **bone,
   CHECK(fabs(out.bvtv - p->bvtv) < 0.005, TB_ERR_INTERNAL,
         "phantom: BV/TV %.4f missed the target %.4f; try another --seed or a larger --size", out.bvtv,
         p->bvtv);
+  /* A sample only a cell or two across cannot average the network out. */
+  if (fabs(thickness / aim_th - 1.0) > 0.15)
+    tb_log_warn("phantom: the trabecular region holds only a few network cells of %.0f um, so the "
+                "thickness came out %.0f um instead of about %.0f um (BV/TV is still on target); use a "
+                "larger --size, a coarser --spacing or another --seed for a typical sample",
+                w.cell[0], thickness, aim_th);
 
   if (labels) {
     if (!label) {

@@ -29,7 +29,7 @@
  * small enough that the default run finishes in under two minutes on two
  * CPU cores. */
 #define DEFAULT_PHANTOM_SIZE 64
-#define DEFAULT_PHANTOM_SPACING_UM 25.0
+#define DEFAULT_PHANTOM_SPACING_UM 30.0
 #define DEFAULT_PHANTOM_CORTEX_UM 300.0
 
 void tb_run_options_default(tb_run_options *o) {

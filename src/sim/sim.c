@@ -207,7 +207,8 @@ tb_status tb_sim_stats(tb_sim *s, int reset, double out[TB_NSTATS]) {
                 TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_OCY]), TB_BUF(s->b[B_FAT]), TB_BUF(s->b[B_SEED]),
                 TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_FORM_ACC]),
                 TB_BUF(s->b[B_EVT_ACC]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_RANKL]),
-                TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_STATS]), TB_I32(reset ? 1 : 0)));
+                TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN]),
+                TB_BUF(s->b[B_STATS]), TB_I32(reset ? 1 : 0)));
   TRY(tb_dev_read(s->dev, s->b[B_STATS], 0, s->rows * TB_NSTATS * sizeof(float), s->stats_host));
   for (int k = 0; k < TB_NSTATS; k++) out[k] = 0.0;
   for (size_t r = 0; r < s->rows; r++)
@@ -227,40 +228,21 @@ static size_t buffer_bytes(const tb_sim *s, int b) {
   }
 }
 
-/* The healthy reference levels: mean effective RANKL over the remodelable
- * surface and mean sclerostin in the marrow, on the initial state. */
+/* The healthy reference levels: mean effective RANKL and mean sclerostin
+ * over the remodelable surface, on the initial state. */
 static tb_status measure_references(tb_sim *s) {
   tb_status st = TB_OK;
   double sums[TB_NSTATS];
-  float *scl = NULL;
-  uint8_t *comp = NULL;
-  float *f = NULL;
   TRY(tb_sim_stats(s, 1, sums));
   double surf = sums[TB_STAT_SURF_TRAB] + sums[TB_STAT_SURF_CORT];
   CHECK(surf > 0, TB_ERR_INPUT,
         "the sample has no bone surface next to marrow inside the bone (all bone or all marrow?): nothing can remodel");
   s->kp.reff_ref_pM = (float)fmax(sums[TB_STAT_REFF_SURF] / surf, 1e-12);
-  scl = malloc(s->n * sizeof *scl);
-  f = malloc(s->n * sizeof *f);
-  comp = malloc(s->n);
-  CHECK(scl && f && comp, TB_ERR_NOMEM, "out of memory reading the initial fields");
-  TRY(tb_dev_read(s->dev, s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN], 0, s->n * 4, scl));
-  TRY(tb_dev_read(s->dev, s->b[B_F], 0, s->n * 4, f));
-  TRY(tb_dev_read(s->dev, s->b[B_COMP], 0, s->n, comp));
-  double sum = 0.0, cnt = 0.0;
-  for (size_t i = 0; i < s->n; i++)
-    if (comp[i] && f[i] < 0.5f) {
-      sum += scl[i];
-      cnt += 1.0;
-    }
-  s->kp.scl_ref_pM = (float)(cnt > 0 ? sum / cnt : 0.0);
+  s->kp.scl_ref_pM = (float)(sums[TB_STAT_SCL_SURF] / surf);
   TRY(tb_dev_write(s->dev, s->b[B_KP], 0, sizeof s->kp, &s->kp));
   tb_log_info("healthy reference levels: effective RANKL %.4g pM at %.0f surface voxels, sclerostin %.4g pM",
               s->kp.reff_ref_pM, surf, s->kp.scl_ref_pM);
 cleanup:
-  free(scl);
-  free(f);
-  free(comp);
   return st;
 }
 

@@ -201,7 +201,8 @@ static int cortex_shell_has_requested_thickness_and_porosity(void) {
   }
   double pore_share = 1.0 - mean_over_label(v, labels, 2);
   for (size_t i = 0; i < tb_volume_count(v); i++) outside_bone += labels[i] == 0 && v->data[i] != 0.0f;
-  size_t corners = labels[tb_volume_index(v, 0, 0, 0)] == 0 && labels[tb_volume_index(v, n - 1, n - 1, n - 1)] == 0;
+  int corners = labels[tb_volume_index(v, 0, 0, 0)] == 0 &&
+                labels[tb_volume_index(v, n - 1, n - 1, n - 1)] == 0;
   tb_volume_destroy(&v);
   free(labels);
   EXPECT(ok);
@@ -243,7 +244,8 @@ static int network_is_connected(void) {
       double share = bad ? -1.0 : largest_component_share(v);
       tb_volume_destroy(&v);
       EXPECT(!bad);
-      if (share <= 0.95) fprintf(stderr, "cortex %g seed %d: largest component %.4f\n", cortex[k], (int)seed, share);
+      if (share <= 0.95)
+        fprintf(stderr, "cortex %g seed %d: largest component %.4f\n", cortex[k], (int)seed, share);
       EXPECT(share > 0.95);
     }
   return 0;

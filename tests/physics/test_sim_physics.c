@@ -1,0 +1,355 @@
+/* The simulation against analytic answers (MODEL.md, STYLE.md "Tests").
+ *
+ * What these tests show, each on a hand-made geometry small enough for a
+ * sanitizer build on two CPU cores:
+ *  - the quasi-steady signal solver gives the reaction-diffusion profile
+ *    c(x) ~ exp(-x/lambda) beside a plane source, and matches the exact
+ *    solution of the 7-point discretisation with its no-flux wall;
+ *  - a flat bone surface where every surface voxel starts a BMU recedes at
+ *    osteoclast.resorption_speed_um_per_day;
+ *  - after reversal the cavity refills at osteoblast.mar_um_per_day times the
+ *    recruitment factors, which are 1 in health;
+ *  - resorbed minus formed bone equals the change in bone volume (the run's
+ *    mass balance) on a phantom;
+ *  - after a run every signal is non-negative and the bone fraction stays in
+ *    [0, 1].
+ * Every test skips (77) when no OpenCL device can be opened. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdint.h>
+
+#include "tb_test.h"
+#include "trabecula/device.h"
+#include "trabecula/params.h"
+#include "trabecula/phantom.h"
+#include "trabecula/sim.h"
+#include "trabecula/volume.h"
+
+/* The default device, or TB_SKIP when none can be opened. */
+static int open_device(tb_device **dev) {
+  if (tb_dev_create(NULL, dev) != TB_OK) {
+    fprintf(stderr, "no OpenCL device: skipped\n");
+    return TB_SKIP;
+  }
+  return 0;
+}
+
+/* Defaults with no spin-up, then "section.key=value" assignments. */
+static int make_params(tb_params *p, const char *const *set, int n) {
+  tb_params_default(p);
+  if (tb_params_set_assignment(p, "run.spinup_days=0") != TB_OK) return 1;
+  for (int i = 0; i < n; i++)
+    if (tb_params_set_assignment(p, set[i]) != TB_OK) return 1;
+  return 0;
+}
+#define NSET(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* EXPECT and EXPECT_NEAR return at once; these go to the test's `done:`
+ * label instead, so its device objects and buffers are still released (the
+ * sanitizer build checks for leaks). */
+#define REQUIRE(cond)                                                     \
+  do {                                                                    \
+    if (!(cond)) {                                                        \
+      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
+      goto done;                                                          \
+    }                                                                     \
+  } while (0)
+#define REQUIRE_NEAR(a, b, tol)                                                                   \
+  do {                                                                                            \
+    double rq_a_ = (a), rq_b_ = (b), rq_t_ = (tol);                                               \
+    if (!(fabs(rq_a_ - rq_b_) <= rq_t_)) {                                                        \
+      fprintf(stderr, "%s:%d: %s = %.9g, expected %s = %.9g within %.3g\n", __FILE__, __LINE__, #a, \
+              rq_a_, #b, rq_b_, rq_t_);                                                           \
+      goto done;                                                                                  \
+    }                                                                                             \
+  } while (0)
+
+/* A bone half-space: f = 1 for z < zb, marrow above, voxel size h. */
+static tb_volume *half_space(int nx, int ny, int nz, int zb, double h) {
+  tb_volume *v = NULL;
+  if (tb_volume_create(nx, ny, nz, &v) != TB_OK) return NULL;
+  for (int a = 0; a < 3; a++) v->spacing_um[a] = h;
+  for (int z = 0; z < zb; z++)
+    for (int y = 0; y < ny; y++)
+      for (int x = 0; x < nx; x++) v->data[tb_volume_index(v, x, y, z)] = 1.0f;
+  return v;
+}
+
+/* Bone thickness lost from the half-space (µm): sum over z < zb of (1 - f) h
+ * per column, averaged over the columns at least `margin` voxels from the
+ * x and y faces. */
+static double mean_depth_lost(const float *f, int nx, int ny, int zb, int margin, double h) {
+  double sum = 0.0;
+  int cols = 0;
+  for (int y = margin; y < ny - margin; y++)
+    for (int x = margin; x < nx - margin; x++) {
+      for (int z = 0; z < zb; z++) sum += (1.0 - f[x + nx * (y + ny * z)]) * h;
+      cols++;
+    }
+  return sum / cols;
+}
+
+/* Least-squares slope of y against t. */
+static double slope(const double *t, const double *y, int n) {
+  double st = 0, sy = 0, stt = 0, sty = 0;
+  for (int i = 0; i < n; i++) {
+    st += t[i];
+    sy += y[i];
+    stt += t[i] * t[i];
+    sty += t[i] * y[i];
+  }
+  return (n * sty - st * sy) / (n * stt - st * st);
+}
+
+/* Every surface voxel starts a BMU in the first step. The parameter table
+ * caps osteoclast.activation_frequency_per_year at 20/yr (a physiological
+ * range), where the start probability per step is ~1e-4, so the field is set
+ * directly: tb_params_validate has no range check, and at 1e8/yr the rate x
+ * dt is ~1e3, so 1 - exp(-rate dt) is 1 in float at every surface voxel. */
+static void force_initiation_everywhere(tb_params *p) { p->activation_frequency_per_year = 1e8; }
+
+/* ------------------------------------------------------------------------ */
+
+/* A bone plane at x = 0 with live osteocytes (the only sclerostin source)
+ * and marrow up to x = nx - 1, uniform in y and z: a 1-D problem
+ *   D c'' - k c = 0 for x >= 1, no flux at the far wall,
+ * with lambda = sqrt(D/k). Continuum: c(x)/c(1) = exp(-(x - 1) h / lambda)
+ * (far wall 4 lambda away: its image term e^{-2 (N + 1/2 - x) h/lambda} is
+ * below 0.1 %; the 7-point stencil's decay constant a = acosh(1 + h^2 /
+ * (2 lambda^2)) differs from h/lambda by 4e-5 per voxel, 0.2 % at 4 lambda).
+ * Tolerance 1 % over x - 1 <= 4 lambda. Discrete: mu + 1/mu = 2 + h^2/lambda^2,
+ * mu = e^{-a}, and the wall's ghost node c(N+1) = c(N) makes the exact
+ * solution c(x)/c(1) = cosh(a (N + 1/2 - x)) / cosh(a (N - 1/2)) = mu^(x-1)
+ * up to the wall's image term; solved to signals.tolerance = 1e-9 it must
+ * agree to 2e-5 of c(1) (float32 storage and the stopping rule). */
+static int diffusion_decay_profile_matches_exp_minus_x_over_lambda(void) {
+  const int nx = 80, ny = 4, nz = 4;
+  const double h = 10.0, lambda = 100.0;
+  tb_device *dev = NULL;
+  int r = open_device(&dev);
+  if (r) return r;
+  const char *set[] = {"osteoclast.activation_frequency_per_year=0", "osteocyte.initial_viability=1",
+                       "osteocyte.apoptosis_per_year=0",             "signals.sclerostin_range_um=100",
+                       "signals.tolerance=1e-9",                     "signals.max_sweeps=1000000"};
+  tb_params p;
+  tb_volume *v = NULL;
+  tb_sim *s = NULL;
+  float *c = NULL;
+  int fail = 1;
+  REQUIRE(!make_params(&p, set, NSET(set)));
+  REQUIRE(tb_volume_create(nx, ny, nz, &v) == TB_OK);
+  for (int a = 0; a < 3; a++) v->spacing_um[a] = h;
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++) v->data[tb_volume_index(v, 0, y, z)] = 1.0f;
+  REQUIRE(tb_sim_create(dev, &p, v, NULL, &s) == TB_OK);
+  c = malloc(sizeof(float) * (size_t)nx * ny * nz);
+  REQUIRE(c && tb_sim_read_field(s, TB_OUT_SCLEROSTIN, c) == TB_OK);
+
+  /* Uniform across y and z (a 1-D problem). */
+  double spread = 0.0;
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++)
+      for (int x = 0; x < nx; x++) {
+        double d = fabs(c[x + nx * (y + ny * z)] - c[x]) / c[1];
+        if (d > spread) spread = d;
+      }
+  const int N = nx - 1;
+  const double a = acosh(1.0 + h * h / (2.0 * lambda * lambda));
+  double worst_cont = 0.0, worst_disc = 0.0, worst_mu = 0.0;
+  for (int x = 1; x <= 1 + (int)(4 * lambda / h); x++) {
+    double ratio = c[x] / c[1];
+    double cont = exp(-(x - 1) * h / lambda);
+    double disc = cosh(a * (N + 0.5 - x)) / cosh(a * (N - 0.5));
+    double mu = exp(-a * (x - 1));
+    if (fabs(ratio / cont - 1.0) > worst_cont) worst_cont = fabs(ratio / cont - 1.0);
+    if (fabs(ratio - disc) > worst_disc) worst_disc = fabs(ratio - disc);
+    if (fabs(ratio - mu) > worst_mu) worst_mu = fabs(ratio - mu);
+  }
+  printf("  sclerostin: c(1) = %.6g pM, y-z spread %.2g, |c/c1 / exp - 1| <= %.3g, |c/c1 - cosh| <= %.3g, "
+         "|c/c1 - mu^(x-1)| <= %.3g\n",
+         c[1], spread, worst_cont, worst_disc, worst_mu);
+  REQUIRE(c[1] > 0.0f);
+  REQUIRE(spread <= 2e-5);
+  REQUIRE(worst_cont <= 0.01);
+  REQUIRE(worst_disc <= 2e-5);
+  REQUIRE(worst_mu <= 1e-3);
+  fail = 0;
+done:
+  free(c);
+  tb_sim_destroy(&s);
+  tb_volume_destroy(&v);
+  tb_dev_destroy(&dev);
+  return fail;
+}
+
+
+/* A bone half-space (z < zb) under marrow. At step 1 every surface voxel
+ * starts a team (force_initiation_everywhere) with the same life T; each
+ * team resorbs a ball of radius r = v (t - t0) around its seed, so the union
+ * of the balls is a plane front at depth r below the seed layer: the bone
+ * lost per unit area grows at v. Life 60 days keeps every team resorbing
+ * through the 50 days measured. The rate is the least-squares slope of the
+ * mean thickness lost (columns 3 voxels or more from the x and y faces)
+ * against time over days 10-50: tolerance 5 %. The thickness itself must be
+ * v t at day 50 within 5 % as well (the brief's check). */
+static int flat_surface_recedes_at_configured_speed(void) {
+  const int nx = 16, ny = 16, nz = 24, zb = 16, steps = 50;
+  const double h = 10.0, v_um = 1.7;
+  tb_device *dev = NULL;
+  int r = open_device(&dev);
+  if (r) return r;
+  const char *set[] = {"run.dt_days=1",
+                       "osteoclast.resorption_speed_um_per_day=1.7",
+                       "osteoclast.resorption_period_days=60",
+                       "osteoclast.lifetime_cv=0",
+                       "osteocyte.apoptosis_per_year=0"};
+  tb_params p;
+  tb_volume *v = NULL;
+  tb_sim *s = NULL;
+  float *f = NULL;
+  double t[64], depth[64];
+  int n = 0, fail = 1;
+  REQUIRE(!make_params(&p, set, NSET(set)));
+  force_initiation_everywhere(&p);
+  REQUIRE((v = half_space(nx, ny, nz, zb, h)) != NULL);
+  REQUIRE(tb_sim_create(dev, &p, v, NULL, &s) == TB_OK);
+  f = malloc(sizeof(float) * tb_volume_count(v));
+  REQUIRE(f);
+  double stats[TB_NSTATS];
+  REQUIRE(tb_sim_stats(s, 1, stats) == TB_OK);
+  const double surface = stats[TB_STAT_SURF_TRAB];
+  REQUIRE(surface == nx * ny);
+  for (int k = 0; k < steps; k++) {
+    REQUIRE(tb_sim_step(s) == TB_OK);
+    if (k == 0) {
+      REQUIRE(tb_sim_stats(s, 0, stats) == TB_OK);
+      printf("  BMUs started in step 1: %.0f of %.0f surface voxels\n", stats[TB_STAT_INIT_TRAB], surface);
+      REQUIRE(stats[TB_STAT_INIT_TRAB] == surface);
+    }
+    REQUIRE(tb_sim_read_field(s, TB_OUT_BONE_FRACTION, f) == TB_OK);
+    double day = tb_sim_time_days(s);
+    double d = mean_depth_lost(f, nx, ny, zb, 3, h);
+    if (day >= 10.0 - 1e-9) {
+      t[n] = day;
+      depth[n] = d;
+      n++;
+    }
+    if ((k + 1) % 10 == 0)
+      printf("  day %4.0f: depth lost %7.3f um (interior), %7.3f um (all columns), v t = %6.2f um\n", day, d,
+             mean_depth_lost(f, nx, ny, zb, 0, h), v_um * day);
+  }
+  double rate = slope(t, depth, n);
+  printf("  front speed %.4f um/day (configured %.4f), depth at day %.0f: %.3f um = v t + %.3f um\n", rate, v_um,
+         t[n - 1], depth[n - 1], depth[n - 1] - v_um * t[n - 1]);
+  REQUIRE_NEAR(rate, v_um, 0.05 * v_um);
+  REQUIRE_NEAR(depth[n - 1], v_um * t[n - 1], 0.05 * v_um * t[n - 1]);
+  fail = 0;
+done:
+  free(f);
+  tb_sim_destroy(&s);
+  tb_volume_destroy(&v);
+  tb_dev_destroy(&dev);
+  return fail;
+}
+
+/* The same half-space, with a short resorption (30 days: a cavity v T = 51 um
+ * deep), reversal 15 days, then formation for 100 days. The team refills its
+ * cavity from the walls: the empty ball shrinks as the wall w grows at
+ *   MAR_eff = mar x recruited(TGF-beta) x commit_bone(E) x Wnt(SCL)/Wnt(SCL_ref),
+ * so bone regained per unit area is w(t). In health E = 1 (commit_bone = 1),
+ * TGF-beta released by resorption saturates recruitment (TGF >> K_act), and
+ * Wnt is normalised to the healthy sclerostin level: MAR_eff = mar. Measured:
+ * the least-squares slope of the regained thickness (interior columns)
+ * over formation days 4-40 (w <= 24 um < 51 um, so the cavity is never full):
+ * tolerance 5 % of osteoblast.mar_um_per_day. */
+static int cavity_refills_at_mineral_apposition_rate(void) {
+  const int nx = 16, ny = 16, nz = 20, zb = 12;
+  const double h = 10.0, mar = 0.6, life = 30.0, reversal = 15.0;
+  tb_device *dev = NULL;
+  int r = open_device(&dev);
+  if (r) return r;
+  const char *set[] = {"run.dt_days=2",
+                       "osteoclast.resorption_speed_um_per_day=1.7",
+                       "osteoclast.resorption_period_days=30",
+                       "osteoclast.lifetime_cv=0",
+                       "osteoblast.reversal_period_days=15",
+                       "osteoblast.mar_um_per_day=0.6",
+                       "osteoblast.formation_period_days=100",
+                       "osteocyte.apoptosis_per_year=0"};
+  tb_params p;
+  tb_volume *v = NULL;
+  tb_sim *s = NULL;
+  float *f = NULL, *scl = NULL, *cav = NULL;
+  double t[64], regained[64];
+  int n = 0, fail = 1;
+  REQUIRE(!make_params(&p, set, NSET(set)));
+  force_initiation_everywhere(&p);
+  REQUIRE((v = half_space(nx, ny, nz, zb, h)) != NULL);
+  REQUIRE(tb_sim_create(dev, &p, v, NULL, &s) == TB_OK);
+  const size_t nvox = tb_volume_count(v);
+  f = malloc(sizeof(float) * nvox);
+  scl = malloc(sizeof(float) * nvox);
+  cav = malloc(sizeof(float) * nvox);
+  REQUIRE(f && scl && cav);
+  /* The healthy reference sclerostin: the marrow mean on the initial state. */
+  REQUIRE(tb_sim_read_field(s, TB_OUT_SCLEROSTIN, scl) == TB_OK);
+  double scl_ref = 0.0;
+  for (size_t i = 0; i < nvox; i++)
+    if (v->data[i] < 0.5f) scl_ref += scl[i];
+  scl_ref /= (double)(nx * ny * (nz - zb));
+  const double tf = life + reversal; /* formation starts (t0 = 0) */
+  double lost_at_tf = -1.0, deepest = 0.0, scl_cav = 0.0;
+  int steps = 0;
+  while (tb_sim_time_days(s) < tf + 40.0 - 1e-9) {
+    REQUIRE(tb_sim_step(s) == TB_OK);
+    steps++;
+    double day = tb_sim_time_days(s);
+    REQUIRE(tb_sim_read_field(s, TB_OUT_BONE_FRACTION, f) == TB_OK);
+    double lost = mean_depth_lost(f, nx, ny, zb, 3, h);
+    if (day <= tf + 1e-9) {
+      lost_at_tf = lost;
+      if (lost > deepest) deepest = lost;
+    }
+    if (day >= tf - 1e-9 && day <= tf + 1.0 + 1e-9) {
+      /* Sclerostin over the open cavity, as the osteoblasts see it. */
+      REQUIRE(tb_sim_read_field(s, TB_OUT_SCLEROSTIN, scl) == TB_OK);
+      REQUIRE(tb_sim_read_field(s, TB_OUT_CAVITY, cav) == TB_OK);
+      double sum = 0.0, w = 0.0;
+      for (size_t i = 0; i < nvox; i++)
+        if (cav[i] > 0.5f) {
+          sum += scl[i];
+          w += 1.0;
+        }
+      scl_cav = w > 0 ? sum / w : 0.0;
+    }
+    if (day >= tf + 4.0 - 1e-9) {
+      t[n] = day;
+      regained[n] = lost_at_tf - lost;
+      n++;
+    }
+  }
+  double K = p.K_sclerostin_pM;
+  double wnt = (K + scl_ref) / (K + scl_cav);
+  double rate = slope(t, regained, n);
+  printf("  cavity %.2f um deep at day %.0f (v T = %.1f um); regained %.3f um by day %.0f\n", deepest, tf,
+         1.7 * life, regained[n - 1], t[n - 1]);
+  printf("  refill rate %.4f um/day = %.3f x mar (%.3f); Wnt factor from sclerostin %.3g pM in the cavity vs "
+         "%.3g pM reference: %.3f\n",
+         rate, rate / mar, mar, scl_cav, scl_ref, wnt);
+  REQUIRE(lost_at_tf > 0.0);
+  REQUIRE_NEAR(rate, mar, 0.05 * mar);
+  fail = 0;
+done:
+  free(f);
+  free(scl);
+  free(cav);
+  tb_sim_destroy(&s);
+  tb_volume_destroy(&v);
+  tb_dev_destroy(&dev);
+  return fail;
+}
+
+int main(void) {
+  return TB_RUN(diffusion_decay_profile_matches_exp_minus_x_over_lambda, flat_surface_recedes_at_configured_speed,
+                cavity_refills_at_mineral_apposition_rate);
+}
