@@ -58,6 +58,7 @@ def main(argv=None):
     p.add_argument("runs", nargs="+", metavar="RUN_DIR_OR_CSV")
     p.add_argument("-o", "--output", required=True, metavar="OUT.png")
     p.add_argument("--columns", type=int, default=3, help="subplots per row (default 3)")
+    p.add_argument("--labels", help="comma-separated legend labels, one per run (default: folder names)")
     args = p.parse_args(argv)
 
     try:
@@ -70,7 +71,12 @@ def main(argv=None):
         return 77
 
     runs = [read_run(a) for a in args.runs]
-    names = [c for c in runs[0][1] if c != "time_days" and all(c in r[1] for r in runs)]
+    if args.labels:
+        labels = args.labels.split(",")
+        if len(labels) != len(runs):
+            fail(f"--labels gives {len(labels)} labels for {len(runs)} runs")
+        runs = [(lab, cols) for lab, (_, cols) in zip(labels, runs)]
+    names = [c for c in runs[0][1] if c not in ("time_days", "time_years") and all(c in r[1] for r in runs)]
     if not names:
         fail("the files share no numeric column besides time_days")
 

@@ -426,8 +426,9 @@ static void run_plot(run_ctx *c) {
 #ifdef TB_TOOLS_DIR
   char cmd[4096];
   snprintf(cmd, sizeof cmd,
-           "/usr/bin/python3 '%s/plot_morphometry.py' '%s/morphometry.csv' -o '%s/morphometry.png' >/dev/null 2>&1",
-           TB_TOOLS_DIR, c->partial, c->partial);
+           "/usr/bin/python3 '%s/plot_morphometry.py' '%s/morphometry.csv' -o '%s/morphometry.png' --labels '%s' "
+           ">/dev/null 2>&1",
+           TB_TOOLS_DIR, c->partial, c->partial, c->outdir);
   if (access("/usr/bin/python3", X_OK) != 0 || system(cmd) != 0)
     tb_log_warn("morphometry.png not written (needs python3-matplotlib; run tools/plot_morphometry.py yourself)");
 #else
