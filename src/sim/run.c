@@ -164,12 +164,16 @@ static tb_status load_sample(run_ctx *c) {
     tb_phantom_params_default(&pp);
     pp.size = o->phantom_size > 0 ? o->phantom_size : DEFAULT_PHANTOM_SIZE;
     pp.spacing_um = o->spacing_um > 0 ? o->spacing_um : DEFAULT_PHANTOM_SPACING_UM;
-    pp.cortex_um = DEFAULT_PHANTOM_CORTEX_UM;
+    /* Small phantoms get thinner trabeculae and cortex, within what the
+     * generator accepts (side/8 and a fifth of the side). */
+    double side_um = pp.size * pp.spacing_um;
+    pp.tb_th_um = fmax(fmin(pp.tb_th_um, side_um / 8.0), 2.0 * pp.spacing_um);
+    pp.cortex_um = fmax(fmin(DEFAULT_PHANTOM_CORTEX_UM, side_um / 5.0), 2.0 * pp.spacing_um);
     pp.seed = 1;
     TRY(tb_phantom_check(&pp));
     TRY(tb_phantom_generate(&pp, &c->bone, &c->labels));
-    snprintf(c->input_desc, sizeof c->input_desc, "built-in phantom %d^3 at %g um, BV/TV %.2f, cortex %g um", pp.size,
-             pp.spacing_um, pp.bvtv, pp.cortex_um);
+    snprintf(c->input_desc, sizeof c->input_desc, "built-in phantom %d^3 at %g um, BV/TV %.2f, Tb.Th %g um, cortex %g um",
+             pp.size, pp.spacing_um, pp.bvtv, pp.tb_th_um, pp.cortex_um);
   }
   size_t n = tb_volume_count(c->bone);
   for (size_t i = 0; c->labels && i < n; i++)

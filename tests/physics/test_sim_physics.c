@@ -13,7 +13,12 @@
  *    mass balance) on a phantom;
  *  - after a run every signal is non-negative and the bone fraction stays in
  *    [0, 1].
- * Every test skips (77) when no OpenCL device can be opened. */
+ * Every test skips (77) when no OpenCL device can be opened.
+ * When written, three failed on the model, not the test: the flat front
+ * lags (a voxel joins the lowest-index team in reach, not the nearest), the
+ * refill run stops when no team is resorbing (the TGF-beta solve never meets
+ * its relative tolerance on a source-free field), and the healthy Wnt factor
+ * over a cavity is 1.24, not 1. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdint.h>
