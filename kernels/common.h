@@ -61,9 +61,13 @@ inline int depth_along(__constant tb_kparams *kp, int x, int y, int z, int s, in
   return (x - sx) * dir_dx(dir) + (y - sy) * dir_dy(dir) + (z - sz) * dir_dz(dir);
 }
 
-/* Fraction of a voxel at distance d (µm) inside a ball of radius r: a linear
- * partial-volume ramp one voxel wide, so fronts move smoothly. */
-inline float ball_cover(float r, float d, float h) { return clamp((r - d) / h + 0.5f, 0.0f, 1.0f); }
+/* Fraction of a voxel at distance d (µm) from the seed's centre that a ball
+ * of radius r has reached: a linear partial-volume ramp one voxel wide, so
+ * fronts move smoothly. The ramp starts at the seed's centre, not half a
+ * voxel inside it: the seed is a surface voxel, whose bone begins at its
+ * marrow face, so a flat surface recedes by exactly r (not r + h/2) and a
+ * cavity's depth does not depend on the voxel size. */
+inline float ball_cover(float r, float d, float h) { return clamp((r - d) / h, 0.0f, 1.0f); }
 
 /* Effective RANKL: OPG is a decoy receptor (Pivonka 2008). */
 inline float effective_rankl(__constant tb_kparams *kp, float rankl, float opg) {

@@ -6,7 +6,7 @@
  * share of osteoblast precursors recruited to it. After the reversal period
  * the team refills the cavity from its walls inwards: the empty ball around
  * the seed shrinks as the wall grows at
- *   MAR_eff = MAR * recruited * commit_bone(E) * Wnt(SCL)/Wnt(SCL_ref),
+ *   MAR_eff = MAR * recruited * commit_bone(E) * min(1, Wnt(SCL)/Wnt(SCL_ref)),
  *   Wnt(SCL) = K/(K + SCL)      (sclerostin inhibits Wnt-driven formation)
  * for the team's working life, which osteoblast apoptosis shortens as
  * estrogen falls. A wall thinner than the cavity is deep leaves a deficit:
@@ -53,7 +53,11 @@ __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks
     if (removed <= 1e-3f) continue;
     float f_orig = ci / removed;
     float scl = sclerostin[i];
-    float wnt = kp->K_scl_pM / (kp->K_scl_pM + scl) / wnt_ref;
+    /* The healthy MAR is what osteoblasts achieve at healthy Wnt signalling;
+     * sclerostin above its healthy surface level slows them. A cavity has
+     * lost its osteocytes, so its sclerostin dips below that level, which
+     * does not make osteoblasts faster than in health. */
+    float wnt = fmin(kp->K_scl_pM / (kp->K_scl_pM + scl) / wnt_ref, 1.0f);
     float mar = kp->mar_um_per_day * tgf_seen[i] * ks->commit_bone * wnt;
     float w0 = form_w[i], w1 = w0 + mar * kp->dt_days;
     form_w[i] = w1;

@@ -50,7 +50,10 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
         int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
         if (in_grid(kp, xn, yn, zn)) {
           int j = grid_index(kp, xn, yn, zn);
-          if (team_seed[j] != s && !is_bone(f[j])) pf = TB_FLAG_PERFORATED;
+          /* Marrow that no team opened: the far side of the trabecula. Where
+           * two cavities merge the deeper voxel belongs to another team and
+           * is not a perforation. */
+          if (team_seed[j] < 0 && !is_bone(f[j])) pf = TB_FLAG_PERFORATED;
         }
       }
       join[i] = s;
@@ -60,9 +63,12 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
     join[i] = -1;
     pflag[i] = 0;
     if (f[i] <= 0.001f) continue;
-    /* Join the earliest-seeded team whose front has reached this voxel from
-     * an opened neighbour (smallest seed index breaks ties). */
+    /* Join the team whose front has reached this voxel from an opened
+     * neighbour and covers it most (largest radius minus distance), so a
+     * voxel is resorbed by the ball that reaches it first; earliest start,
+     * then smallest seed index, break ties. */
     int best = -1;
+    float best_reach = 0.0f;
     for (int dz = -1; dz <= 1; dz++)
       for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++) {
@@ -74,8 +80,13 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
           float t0 = team_t0[sj], tend = team_tend[sj];
           if (t >= tend) continue;
           float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tend) - t0);
-          if (distance_to(kp, x, y, z, sj) - kp->h_um > r) continue;
-          if (best < 0 || team_t0[sj] < team_t0[best] || (team_t0[sj] == team_t0[best] && sj < best)) best = sj;
+          float reach = r - distance_to(kp, x, y, z, sj);
+          if (reach < -kp->h_um) continue;
+          if (best < 0 || reach > best_reach ||
+              (reach == best_reach && (t0 < team_t0[best] || (t0 == team_t0[best] && sj < best)))) {
+            best = sj;
+            best_reach = reach;
+          }
         }
     if (best >= 0) {
       join[i] = best;

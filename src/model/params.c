@@ -104,7 +104,7 @@ const tb_param_info tb_param_table[] = {
     {"signals", "sclerostin_decay_per_day", F(sclerostin_decay_per_day), "1/day", 1, 1e-6, 1e4, 0, "sclerostin turnover [estimate]"},
     {"signals", "tgfb_range_um", F(tgfb_range_um), "um", 50, 1, 1e5, 0, "TGF-beta decay length around a cavity (MODEL.md)"},
     {"signals", "tgfb_decay_per_day", F(tgfb_decay_per_day), "1/day", 1, 1e-6, 1e4, 0, "TGF-beta turnover (Pivonka 2008 D_TGFb)"},
-    {"signals", "tolerance", F(tolerance), "1", 1e-3, 1e-9, 0.1, 0,
+    {"signals", "tolerance", F(tolerance), "1", 1e-3, 1e-6, 0.1, 0,
      "each field is solved until the largest update is below this fraction of the field's maximum"},
     {"signals", "max_sweeps", F(max_sweeps), "1", 5000, 1, 1e6, 1, "limit on solver sweeps per field and step"},
 };

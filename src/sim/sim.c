@@ -42,6 +42,10 @@ enum {
   B_COUNT
 };
 
+/* Concentration (pM) below which a field counts as zero for the solver's
+ * stopping test: far below K_TGFb act (4.55e-3 pM) and every other level. */
+#define TB_FIELD_FLOOR_PM 1e-6
+
 enum { K_RECRUIT, K_RESORB, K_FORM, K_OCY, K_SWEEP, K_STATS, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"osteoclast_recruit", "osteoclast_resorb", "osteoblast_form",
                                                   "osteocyte_update",   "diffusion_sweep",   "stats_rows"};
@@ -145,8 +149,12 @@ static tb_status solve_field(tb_sim *s, int field, int32_t *sweeps_out) {
       if (du > max_du) max_du = du;
       if (c > max_c) max_c = c;
     }
-    double goal = s->p.tolerance * max_c;
-    if (max_du <= goal || max_c == 0.0f) break;
+    /* Relative to the field's maximum, with a floor far below every
+     * activation constant: a field whose sources have all stopped (no team
+     * resorbing, so no TGF-beta) decays towards zero, where a purely relative
+     * test would never be met. */
+    double goal = s->p.tolerance * fmax(max_c, TB_FIELD_FLOOR_PM);
+    if (max_du <= goal) break;
     CHECK(sweeps < max_sweeps, TB_ERR_INPUT,
           "signal %d did not converge in signals.max_sweeps = %d sweeps (largest update %.3g of %.3g pM); raise "
           "signals.max_sweeps or signals.tolerance",
