@@ -5,28 +5,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tb_test.h"
 #include "trabecula/io.h"
+#define IO_TEST_TAG "h5"
+#include "io_test_util.h"
 
 #include <hdf5.h>
 #include <stdint.h>
 #include <unistd.h>
-
-static char dir[1024];
-
-/* A fresh folder for one test's files. */
-static void setup(const char *name) {
-  char cmd[2200];
-  snprintf(dir, sizeof dir, "%s/test-tmp/io_h5_%s", TB_BINARY_DIR, name);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-  if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", dir);
-}
-
-static const char *at(const char *name) {
-  static char buf[4][1200];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-  return buf[i];
-}
 
 static int exists(const char *p) { return access(p, F_OK) == 0; }
 

@@ -4,35 +4,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tb_test.h"
 #include "trabecula/io.h"
+#define IO_TEST_TAG "mhd"
+#include "io_test_util.h"
 
 #include <stdint.h>
 #include <zlib.h>
-
-static char dir[1024];
-
-/* A fresh folder for one test's files. */
-static void setup(const char *name) {
-  char cmd[2200];
-  snprintf(dir, sizeof dir, "%s/test-tmp/io_mhd_%s", TB_BINARY_DIR, name);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-  if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", dir);
-}
-
-static const char *at(const char *name) {
-  static char buf[4][1200];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-  return buf[i];
-}
-
-static int write_bytes(const char *path, const void *a, size_t na, const void *b, size_t nb) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return 1;
-  fwrite(a, 1, na, f);
-  if (b) fwrite(b, 1, nb, f);
-  return fclose(f) != 0;
-}
 
 static int mhd_and_raw_round_trip(void) {
   setup("rt");

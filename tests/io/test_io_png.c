@@ -4,28 +4,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tb_test.h"
 #include "trabecula/io.h"
+#define IO_TEST_TAG "png"
+#include "io_test_util.h"
 
 #include <png.h>
 #include <stdint.h>
 #include <unistd.h>
-
-static char dir[1024];
-
-/* A fresh folder for one test's files. */
-static void setup(const char *name) {
-  char cmd[2200];
-  snprintf(dir, sizeof dir, "%s/test-tmp/io_png_%s", TB_BINARY_DIR, name);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-  if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", dir);
-}
-
-static const char *at(const char *name) {
-  static char buf[4][1200];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-  return buf[i];
-}
 
 /* Reads an 8-bit RGB PNG; *rgb is malloc'd. */
 static int read_png(const char *path, int *w, int *h, uint8_t **rgb) {

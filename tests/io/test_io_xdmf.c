@@ -4,28 +4,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tb_test.h"
 #include "trabecula/io.h"
+#define IO_TEST_TAG "xdmf"
+#include "io_test_util.h"
 
 #include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static char dir[1024];
-
-/* A fresh folder for one test's files. */
-static void setup(const char *name) {
-  char cmd[2200];
-  snprintf(dir, sizeof dir, "%s/test-tmp/io_xdmf_%s", TB_BINARY_DIR, name);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-  if (system(cmd) != 0) fprintf(stderr, "cannot make %s\n", dir);
-}
-
-static const char *at(const char *name) {
-  static char buf[4][1200];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-  return buf[i];
-}
 
 enum { NX = 6, NY = 5, NZ = 4, N = NX * NY * NZ };
 static const double SP[3] = {2.0, 3.0, 4.0}, ORG[3] = {1.0, 1.5, 2.0};
