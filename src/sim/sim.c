@@ -3,8 +3,8 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trabecula/log.h"
 
@@ -181,7 +181,6 @@ static tb_status run_diffusion(tb_sim *s) {
     int32_t n = 0;
     TRY(solve_field(s, field, &n));
     s->last_sweeps += n;
-    if (getenv("TB_DEBUG_SWEEPS")) fprintf(stderr, "field %d sweeps %d\n", field, n);
   }
 cleanup:
   return st;
