@@ -8,6 +8,7 @@
 #include "io/io_internal.h"
 #include "trabecula/log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -273,4 +274,18 @@ cleanup:
 int tb_io_has_ext(const char *path, const char *ext) {
   size_t a = strlen(path), b = strlen(ext);
   return a >= b && strcasecmp(path + a - b, ext) == 0;
+}
+
+int tb_io_parse_numbers(const char *s, double *out, int max) {
+  int n = 0;
+  while (*s) {
+    while (isspace((unsigned char)*s) || *s == ',') s++;
+    if (!*s) break;
+    char *end;
+    double x = strtod(s, &end);
+    if (end == s || n >= max) return -1;
+    out[n++] = x;
+    s = end;
+  }
+  return n;
 }

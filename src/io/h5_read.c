@@ -8,6 +8,7 @@
  * for the user instead of an HDF5 stack dump. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "io/h5_quiet.h"
 #include "io/io_internal.h"
 #include "trabecula/log.h"
 
@@ -16,16 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-  H5E_auto2_t fn;
-  void *data;
-} quiet_h5;
-
-static void h5_quiet(quiet_h5 *q) {
-  H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-static void h5_loud(const quiet_h5 *q) { H5Eset_auto2(H5E_DEFAULT, q->fn, q->data); }
 
 /* Does every component of an absolute path like "/a/b" exist? */
 static int h5_has(hid_t f, const char *path) {

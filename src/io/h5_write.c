@@ -7,6 +7,7 @@
  * read without inflating the whole volume. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "io/h5_quiet.h"
 #include "io/io_internal.h"
 
 #include <hdf5.h>
@@ -22,16 +23,6 @@ struct tb_h5_out {
   char tmp[4200];
 };
 
-typedef struct {
-  H5E_auto2_t fn;
-  void *data;
-} quiet_h5;
-
-static void h5_quiet(quiet_h5 *q) {
-  H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-static void h5_loud(const quiet_h5 *q) { H5Eset_auto2(H5E_DEFAULT, q->fn, q->data); }
 
 static tb_status attr_write(const char *path, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int n,
                             const void *vals) {

@@ -67,6 +67,9 @@ tb_status tb_io_encode(const tb_volume *v, tb_io_type t, uint8_t **buf, size_t *
 
 /* Case-insensitive suffix test. */
 int tb_io_has_ext(const char *path, const char *ext);
+/* Reads up to max numbers separated by spaces or commas ("nan" accepted);
+ * returns how many, or -1 on text that is not a number or too many. */
+int tb_io_parse_numbers(const char *s, double *out, int max);
 
 /* Format readers, dispatched from tb_io_read_volume. need_spacing == 0
  * accepts a header without voxel size (spacing left at 1 um, no error). */

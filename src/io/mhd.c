@@ -30,19 +30,6 @@ static int parse_bool(const char *s) {
   return strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0;
 }
 
-static int parse_numbers(const char *s, double *out, int want) {
-  int n = 0;
-  while (*s) {
-    while (isspace((unsigned char)*s)) s++;
-    if (!*s) break;
-    char *end;
-    double x = strtod(s, &end);
-    if (end == s || n >= want) return -1;
-    out[n++] = x;
-    s = end;
-  }
-  return n;
-}
 
 static int parse_type(const char *s, tb_io_raw *t) {
   static const struct { const char *name; tb_io_raw t; } types[] = {
@@ -98,7 +85,7 @@ tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing,
       CHECK(ndims == 2 || ndims == 3, TB_ERR_INPUT, "%s: NDims = %s; expected 2 or 3", path, val);
     } else if (strcasecmp(key, "DimSize") == 0) {
       CHECK(ndims, TB_ERR_INPUT, "%s: DimSize comes before NDims; expected NDims first", path);
-      CHECK(parse_numbers(val, dims, 3) == ndims, TB_ERR_INPUT,
+      CHECK(tb_io_parse_numbers(val, dims, 3) == ndims, TB_ERR_INPUT,
             "%s: DimSize = %s; expected %d whole numbers", path, val, ndims);
       for (int k = 0; k < ndims; k++)
         CHECK(dims[k] == floor(dims[k]) && dims[k] >= 1 && dims[k] <= 2147483647.0, TB_ERR_INPUT,
@@ -106,14 +93,14 @@ tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing,
       have_dims = 1;
     } else if (strcasecmp(key, "ElementSpacing") == 0 || (strcasecmp(key, "ElementSize") == 0 && !have_sp)) {
       CHECK(ndims, TB_ERR_INPUT, "%s: %s comes before NDims; expected NDims first", path, key);
-      CHECK(parse_numbers(val, sp, 3) == ndims, TB_ERR_INPUT, "%s: %s = %s; expected %d numbers", path,
+      CHECK(tb_io_parse_numbers(val, sp, 3) == ndims, TB_ERR_INPUT, "%s: %s = %s; expected %d numbers", path,
             key, val, ndims);
       sp_field = strcasecmp(key, "ElementSpacing") == 0 ? "ElementSpacing" : "ElementSize";
       have_sp = 1;
     } else if (strcasecmp(key, "Offset") == 0 || strcasecmp(key, "Position") == 0 ||
                strcasecmp(key, "Origin") == 0) {
       CHECK(ndims, TB_ERR_INPUT, "%s: %s comes before NDims; expected NDims first", path, key);
-      CHECK(parse_numbers(val, org, 3) == ndims, TB_ERR_INPUT, "%s: %s = %s; expected %d numbers", path,
+      CHECK(tb_io_parse_numbers(val, org, 3) == ndims, TB_ERR_INPUT, "%s: %s = %s; expected %d numbers", path,
             key, val, ndims);
     } else if (strcasecmp(key, "ElementType") == 0) {
       CHECK(parse_type(val, &type), TB_ERR_INPUT,

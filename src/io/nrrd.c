@@ -76,21 +76,6 @@ static int parse_type(const char *s, tb_io_raw *t) {
   return 0;
 }
 
-/* Reads up to max numbers separated by spaces; returns how many. "nan" ok. */
-static int parse_numbers(const char *s, double *out, int max) {
-  int n = 0;
-  while (*s) {
-    while (isspace((unsigned char)*s) || *s == ',') s++;
-    if (!*s) break;
-    char *end;
-    double x = strtod(s, &end);
-    if (end == s || n >= max) return -1;
-    out[n++] = x;
-    s = end;
-  }
-  return n;
-}
-
 /* "(a,b,c) none (d,e,f)" -> vectors; returns the number of entries or -1. */
 static int parse_vectors(const char *s, double v[][3], int *none, int max, int *comps) {
   int n = 0;
@@ -151,7 +136,7 @@ static tb_status parse_field(const char *path, nrrd_header *h, const char *key, 
     CHECK(h->dim >= 1 && h->dim <= MAXD, TB_ERR_INPUT, "%s: field 'dimension: %s': expected 2 or 3", path, val);
   } else if (strcasecmp(key, "sizes") == 0) {
     double s[MAXD + 1];
-    int n = parse_numbers(val, s, MAXD);
+    int n = tb_io_parse_numbers(val, s, MAXD);
     CHECK(h->dim > 0, TB_ERR_INPUT, "%s: field 'sizes' comes before 'dimension'; expected dimension first",
           path);
     CHECK(n == h->dim, TB_ERR_INPUT, "%s: field 'sizes: %s': expected %d sizes (the dimension)", path, val,
@@ -181,7 +166,7 @@ static tb_status parse_field(const char *path, nrrd_header *h, const char *key, 
     else CHECK(0, TB_ERR_INPUT, "%s: field 'endian: %s': expected little or big", path, val);
   } else if (strcasecmp(key, "spacings") == 0) {
     CHECK(h->dim > 0, TB_ERR_INPUT, "%s: field 'spacings' comes before 'dimension'", path);
-    int n = parse_numbers(val, h->spacings, MAXD);
+    int n = tb_io_parse_numbers(val, h->spacings, MAXD);
     CHECK(n == h->dim, TB_ERR_INPUT, "%s: field 'spacings: %s': expected %d numbers", path, val, h->dim);
     h->have_spacings = 1;
   } else if (strcasecmp(key, "space directions") == 0) {
