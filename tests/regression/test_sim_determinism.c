@@ -9,6 +9,8 @@
  *  - the same seed gives bit-identical outputs (every TB_OUT_* volume and the
  *    TB_STAT_* sums) whatever the row chunk (TRABECULA_ROW_CHUNK unset, 1 and
  *    7, which does not divide the grid);
+ *  - the same at one voxel per work-item with work-groups of 8x2x1 and 5x3x2
+ *    (TRABECULA_LOCAL_SIZE), the GPU launch shape;
  *  - the same seed gives the same result twice in one process;
  *  - a different seed gives a different result.
  * 60 steps (240 days) cover resorption, reversal and formation, including
@@ -40,7 +42,7 @@ static void result_free(run_result *r) {
 /* Runs the phantom with the given seed and TRABECULA_ROW_CHUNK (NULL: unset;
  * it is read when the device is created, and unset again afterwards).
  * Returns 0, TB_SKIP without a device, or 1 on failure. */
-static int run_phantom(const char *seed, const char *row_chunk, run_result *res) {
+static int run_phantom_shaped(const char *seed, const char *row_chunk, const char *local_size, run_result *res) {
   int rc = 1;
   tb_device *dev = NULL;
   tb_volume *v = NULL;
@@ -49,8 +51,11 @@ static int run_phantom(const char *seed, const char *row_chunk, run_result *res)
   memset(res, 0, sizeof *res);
   if (row_chunk) setenv("TRABECULA_ROW_CHUNK", row_chunk, 1);
   else unsetenv("TRABECULA_ROW_CHUNK");
+  if (local_size) setenv("TRABECULA_LOCAL_SIZE", local_size, 1);
+  else unsetenv("TRABECULA_LOCAL_SIZE");
   tb_status st = tb_dev_create(NULL, &dev);
   unsetenv("TRABECULA_ROW_CHUNK");
+  unsetenv("TRABECULA_LOCAL_SIZE");
   if (st != TB_OK) {
     fprintf(stderr, "no OpenCL device: skipped\n");
     return TB_SKIP;
@@ -95,6 +100,10 @@ done:
   tb_volume_destroy(&v);
   tb_dev_destroy(&dev);
   return rc;
+}
+
+static int run_phantom(const char *seed, const char *row_chunk, run_result *res) {
+  return run_phantom_shaped(seed, row_chunk, NULL, res);
 }
 
 /* Number of outputs (and the stats, counted as one) that differ bytewise;
@@ -145,6 +154,26 @@ static int same_seed_is_bit_identical_across_row_chunks(void) {
   return 0;
 }
 
+/* One voxel per work-item, as on a GPU, in work-groups of different shapes
+ * (local sizes that do not divide the 24^3 grid are rounded up, and the
+ * kernels bounds-check). */
+static int same_seed_is_bit_identical_across_work_group_sizes(void) {
+  int r = get_reference();
+  if (r) return r;
+  const char *sizes[] = {"8,2,1", "5,3,2"};
+  for (int c = 0; c < 2; c++) {
+    run_result other;
+    r = run_phantom_shaped("1", "1", sizes[c], &other);
+    if (r) return r;
+    int diff = count_differences(&reference, &other, 1);
+    printf("  one voxel per work-item, work-groups %s vs default: %d of %d outputs differ\n", sizes[c], diff,
+           TB_NOUT + 1);
+    result_free(&other);
+    EXPECT(diff == 0);
+  }
+  return 0;
+}
+
 static int same_seed_same_result_twice(void) {
   int r = get_reference();
   if (r) return r;
@@ -174,7 +203,8 @@ static int different_seed_differs(void) {
 }
 
 int main(void) {
-  int rc = TB_RUN(same_seed_is_bit_identical_across_row_chunks, same_seed_same_result_twice, different_seed_differs);
+  int rc = TB_RUN(same_seed_is_bit_identical_across_row_chunks, same_seed_is_bit_identical_across_work_group_sizes,
+                  same_seed_same_result_twice, different_seed_differs);
   result_free(&reference);
   return rc;
 }
