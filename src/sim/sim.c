@@ -45,6 +45,8 @@ enum {
 /* Concentration (pM) below which a field counts as zero for the solver's
  * stopping test: far below K_TGFb act (4.55e-3 pM) and every other level. */
 #define TB_FIELD_FLOOR_PM 1e-6
+/* Largest over-relaxation factor for warm-started solves (see solve_field). */
+#define TB_WARM_OMEGA_MAX 1.75
 
 enum { K_RECRUIT, K_RESORB, K_FORM, K_OCY, K_SWEEP, K_STATS, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"osteoclast_recruit", "osteoclast_resorb", "osteoblast_form",
@@ -129,7 +131,13 @@ static tb_status solve_field(tb_sim *s, int field, int32_t *sweeps_out) {
   tb_status st = TB_OK;
   int32_t sweeps = 0, batch = 2, last_check = 0;
   const int32_t max_sweeps = (int32_t)s->p.max_sweeps;
-  const float omega = (float)s->omega[field];
+  /* The first, cold solve is dominated by the smoothest mode, for which the
+   * optimal factor is near 2; later solves start from the last step's
+   * field and only have to absorb local changes (a new team's TGF-beta, an
+   * osteocyte dying), which a factor that close to 2 damps slowly. Measured
+   * on the shrew sample (4.1 um voxels, OPG reach 73 voxels): 55 sweeps per
+   * step with the optimum, 34 with the cap. */
+  const float omega = (float)(s->step > 0 ? fmin(s->omega[field], TB_WARM_OMEGA_MAX) : s->omega[field]);
   double last_du = 0.0;
   for (;;) {
     for (int32_t pass = 0; pass < batch && sweeps < max_sweeps; pass++) {
