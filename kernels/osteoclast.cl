@@ -69,13 +69,18 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
      * then smallest seed index, break ties. */
     int best = -1;
     float best_reach = 0.0f;
-    for (int dz = -1; dz <= 1; dz++)
-      for (int dy = -1; dy <= 1; dy++)
-        for (int dx = -1; dx <= 1; dx++) {
-          int xn = x + dx, yn = y + dy, zn = z + dz;
-          if ((dx | dy | dz) == 0 || !in_grid(kp, xn, yn, zn)) continue;
-          int j = grid_index(kp, xn, yn, zn);
+    /* Neighbour ranges clipped to the grid once, so the inner loop has no
+     * bounds tests (the choice below does not depend on the visiting order). */
+    const int xlo = x > 0 ? -1 : 0, xhi = x + 1 < kp->nx ? 1 : 0;
+    const int ylo = y > 0 ? -1 : 0, yhi = y + 1 < kp->ny ? 1 : 0;
+    const int zlo = z > 0 ? -1 : 0, zhi = z + 1 < kp->nz ? 1 : 0;
+    const int plane = kp->nx * kp->ny;
+    for (int dz = zlo; dz <= zhi; dz++)
+      for (int dy = ylo; dy <= yhi; dy++)
+        for (int dx = xlo; dx <= xhi; dx++) {
+          int j = i + dx + kp->nx * dy + plane * dz;
           int sj = team_seed[j];
+          if (j == i) continue;
           if (sj < 0 || is_bone(f[j]) || sj == best) continue;
           float t0 = team_t0[sj], tend = team_tend[sj];
           if (t >= tend) continue;
