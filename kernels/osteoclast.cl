@@ -44,9 +44,13 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
         }
       }
       /* Perforation is a trabecular event (Liu 2008); in the cortex a cavity
-       * reaching a pore is refilled like any other. */
-      if (!pf && comp[i] == TB_COMP_TRABECULAR && t < team_tend[s] && f[i] < 0.01f &&
-          depth_along(kp, x, y, z, s, dir) >= 1) {
+       * reaching a pore is refilled like any other. The breach must lie
+       * ahead of the seed, within 45 degrees of the digging direction: where
+       * a cavity on a curved rod opens onto the marrow beside it, the rod is
+       * scratched, not cut through. */
+      int depth = depth_along(kp, x, y, z, s, dir);
+      if (!pf && comp[i] == TB_COMP_TRABECULAR && t < team_tend[s] && f[i] < 0.01f && depth >= 1 &&
+          (float)depth * kp->h_um >= 0.7071f * distance_to(kp, x, y, z, s)) {
         int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
         if (in_grid(kp, xn, yn, zn)) {
           int j = grid_index(kp, xn, yn, zn);
