@@ -47,6 +47,7 @@ enum {
 #define TB_FIELD_FLOOR_PM 1e-6
 /* Largest over-relaxation factor for warm-started solves (see solve_field). */
 #define TB_WARM_OMEGA_MAX 1.75
+#define TB_WARM_SWEEPS 64
 
 enum { K_RECRUIT, K_RESORB, K_FORM, K_OCY, K_SWEEP, K_STATS, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"osteoclast_recruit", "osteoclast_resorb", "osteoblast_form",
@@ -136,10 +137,14 @@ static tb_status solve_field(tb_sim *s, int field, int32_t *sweeps_out) {
    * field and only have to absorb local changes (a new team's TGF-beta, an
    * osteocyte dying), which a factor that close to 2 damps slowly. Measured
    * on the shrew sample (4.1 um voxels, OPG reach 73 voxels): 55 sweeps per
-   * step with the optimum, 34 with the cap. */
-  const float omega = (float)(s->step > 0 ? fmin(s->omega[field], TB_WARM_OMEGA_MAX) : s->omega[field]);
+   * step with the optimum, 29 with the cap. A warm solve that still has not
+   * converged after TB_WARM_SWEEPS is dominated by a smooth change after all
+   * (every source of a long-range signal gone, say) and goes back to the
+   * optimum. */
+  float omega = (float)(s->step > 0 ? fmin(s->omega[field], TB_WARM_OMEGA_MAX) : s->omega[field]);
   double last_du = 0.0;
   for (;;) {
+    if (sweeps >= TB_WARM_SWEEPS) omega = (float)s->omega[field];
     for (int32_t pass = 0; pass < batch && sweeps < max_sweeps; pass++) {
       if (pass == batch - 1 || sweeps + 1 >= max_sweeps) TRY(tb_dev_fill_zero(s->dev, s->b[B_ROWMAX]));
       for (int color = 0; color < 2; color++)
