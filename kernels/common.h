@@ -5,7 +5,11 @@
  * (PoCL) row_chunk = nx, one x-row per work-item, which runs at ~90 % of a
  * plain C loop; on a GPU row_chunk = 1, one voxel per work-item, coalesced.
  * Results never depend on the shape: each kernel writes only its own voxel
- * and reads neighbours only from arrays no kernel in the same launch writes. */
+ * and reads neighbours only from arrays no kernel in the same launch writes.
+ * One exception, safe by an invariant: osteoclast_recruit writes a new
+ * seed's team_t0/team_tend and reads those of existing seeds. A voxel can only
+ * become a seed when no team names it, because every member of a team is
+ * released in the same step (same end time for all of them). */
 
 #define TB_FOR_ROW(kp, x, y, z, i)                                             \
   const int y = (int)get_global_id(1), z = (int)get_global_id(2);              \

@@ -22,10 +22,12 @@ __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks
                               __global float *form_acc, __global float *src_opg) {
   const float t = ks->t_days;
   const float wnt_ref = kp->K_scl_pM / (kp->K_scl_pM + kp->scl_ref_pM);
+  const float fat_relax = 1.0f - exp(-kp->dt_days / kp->fat_tau_days);
   TB_FOR_ROW(kp, x, y, z, i) {
     src_opg[i] = 0.0f;
     if (comp[i] == TB_COMP_OUTSIDE) continue;
-    if (!is_bone(f[i])) fat[i] += (ks->fat_target - fat[i]) * kp->dt_days / kp->fat_tau_days;
+    /* Exact relaxation over the step, stable for any dt/tau. */
+    if (!is_bone(f[i])) fat[i] += (ks->fat_target - fat[i]) * fat_relax;
     int s = team_seed[i];
     if (s < 0) continue;
     float t0 = team_t0[s], tend = team_tend[s];

@@ -50,6 +50,6 @@ __kernel void stats_rows(__constant tb_kparams *kp, __constant tb_kstep *ks, __g
       evt_acc[i] = 0;
     }
   }
-  int row = y + kp->ny * z;
+  size_t row = (size_t)y + (size_t)kp->ny * (size_t)z;
   for (int k = 0; k < TB_NSTATS; k++) out[row * TB_NSTATS + k] = acc[k];
 }

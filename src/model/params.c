@@ -24,8 +24,8 @@ const tb_param_info tb_param_table[] = {
     {"run", "dt_days", F(dt_days), "day", 2, 0.05, 10, 0, "biological time step (the resorption front may move at most one voxel per step)"},
     {"run", "spinup_days", F(spinup_days), "day", 365, 0, 7300, 0,
      "healthy remodeling before t = 0, so the run starts from a remodeling steady state, not a sample with no open cavities"},
-    {"run", "snapshot_interval_days", F(snapshot_interval_days), "day", 182.625, 1, 36525, 0,
-     "time between snapshots (volumes, previews, morphometry rows)"},
+    {"run", "snapshot_interval_days", F(snapshot_interval_days), "day", 182.625, 1, 3652.5, 0,
+     "time between snapshots (volumes, previews, morphometry rows); at most 10 years, so per-voxel event counters cannot saturate"},
     {"run", "seed", F(seed), "1", 1, 0, 4294967295.0, 1, "key of the counter-based random generator"},
 
     {"estrogen", "loss", F(estrogen_loss), "1", 0, 0, 1, 0,

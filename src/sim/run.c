@@ -3,11 +3,14 @@
  * Reads like main should: scenario and sample in (load_inputs), the device
  * and simulation (tb_sim_create), the time loop with snapshots (run_loop),
  * the final figures and invariants (finish). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "trabecula/run.h"
 
 #include <dirent.h>
+#include <ftw.h>
+#include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +66,6 @@ typedef struct run_ctx {
   double last_row[64];
   tb_morph_result last_morph;
   double wall_start, wall_loop;
-  int64_t steps_loop;
   int progress;
 } run_ctx;
 
@@ -88,15 +90,22 @@ static tb_status choose_outdir(run_ctx *c) {
   tb_status st = TB_OK;
   if (c->o->outdir) {
     CHECK(strlen(c->o->outdir) < 900, TB_ERR_INPUT, "-o %s: path too long", c->o->outdir);
+    /* "out/" names the folder "out": the partial folder goes beside it. */
+    char name[1024];
+    snprintf(name, sizeof name, "%s", c->o->outdir);
+    for (size_t len = strlen(name); len > 1 && name[len - 1] == '/'; len--) name[len - 1] = '\0';
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    CHECK(strcmp(base, ".") && strcmp(base, "..") && strcmp(name, "/"), TB_ERR_INPUT,
+          "-o %s: name a new folder for the results, not '.', '..' or '/'", c->o->outdir);
     struct stat sb;
-    if (stat(c->o->outdir, &sb) == 0) {
+    if (stat(name, &sb) == 0) {
       CHECK(S_ISDIR(sb.st_mode), TB_ERR_INPUT, "-o %s: exists and is not a directory", c->o->outdir);
-      CHECK(!dir_has_entries(c->o->outdir), TB_ERR_INPUT,
+      CHECK(!dir_has_entries(name), TB_ERR_INPUT,
             "-o %s: is not empty (an earlier run's results?); choose another output directory: a run never "
             "replaces existing files",
             c->o->outdir);
     }
-    snprintf(c->outdir, sizeof c->outdir, "%s", c->o->outdir);
+    snprintf(c->outdir, sizeof c->outdir, "%s", name);
   } else {
     snprintf(c->outdir, sizeof c->outdir, "trabecula-out");
     for (int k = 2; dir_has_entries(c->outdir) && k < 10000; k++)
@@ -110,7 +119,7 @@ static tb_status choose_outdir(run_ctx *c) {
     *slash = '\0';
     struct stat sb;
     CHECK(stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode), TB_ERR_INPUT,
-          "-o %s: the folder %s does not exist", c->outdir, parent);
+          "-o %s: the folder %s, where it would go, does not exist", c->outdir, parent);
   }
   snprintf(c->partial, sizeof c->partial, "%s.partial-%ld", c->outdir, (long)getpid());
 cleanup:
@@ -323,7 +332,6 @@ static tb_status run_loop(run_ctx *c) {
     }
     if (t >= t_end - 1e-6 * dt) break;
     TRY(tb_sim_step(c->sim));
-    if (t >= 0) c->steps_loop++;
     if (now_s() >= next_report) {
       progress_line(c, tb_sim_time_days(c->sim), t_end, 0);
       next_report = now_s() + (c->progress ? 0.5 : 10.0);
@@ -426,19 +434,51 @@ cleanup:
   return st;
 }
 
-static void run_plot(run_ctx *c) {
+/* Runs tools/plot_morphometry.py without a shell (paths may hold any
+ * character); 0 when it wrote the plot. */
+static int run_plot_tool(run_ctx *c) {
 #ifdef TB_TOOLS_DIR
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd,
-           "/usr/bin/python3 '%s/plot_morphometry.py' '%s/morphometry.csv' -o '%s/morphometry.png' --labels '%s' "
-           ">/dev/null 2>&1",
-           TB_TOOLS_DIR, c->partial, c->partial, c->outdir);
-  if (access("/usr/bin/python3", X_OK) != 0 || system(cmd) != 0)
-    tb_log_warn("morphometry.png not written (needs python3-matplotlib; run tools/plot_morphometry.py yourself)");
+  char script[1200], csv[1200], png[1200];
+  snprintf(script, sizeof script, "%s/plot_morphometry.py", TB_TOOLS_DIR);
+  snprintf(csv, sizeof csv, "%s/morphometry.csv", c->partial);
+  snprintf(png, sizeof png, "%s/morphometry.png", c->partial);
+  if (access("/usr/bin/python3", X_OK) != 0 || access(script, R_OK) != 0) return 1;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    char *argv[] = {"/usr/bin/python3", script, csv, "-o", png, "--labels", c->outdir, NULL};
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return 1;
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 #else
   (void)c;
+  return 1;
 #endif
 }
+
+static void run_plot(run_ctx *c) {
+  if (run_plot_tool(c) != 0)
+    tb_log_warn("morphometry.png not written (needs python3-matplotlib; run tools/plot_morphometry.py yourself)");
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+/* Removes a folder and everything in it (the partial output of a failed run). */
+static int remove_tree(const char *path) { return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 tb_status tb_run(const tb_run_options *o) {
   tb_status st = TB_OK;
@@ -497,8 +537,15 @@ tb_status tb_run(const tb_run_options *o) {
                        c.bone->origin_um, c.nsnap, c.snap_index, c.snap_time, TB_NOUT, tb_sim_output_names,
                        c.labels != NULL));
   run_plot(&c);
-  CHECK(rename(c.partial, c.outdir) == 0, TB_ERR_IO, "cannot rename %s to %s: %s", c.partial, c.outdir,
-        strerror(errno));
+  /* Another run may have taken the default name meanwhile: take the next. */
+  int renamed = rename(c.partial, c.outdir) == 0;
+  for (int k = 2; !renamed && !o->outdir && (errno == ENOTEMPTY || errno == EEXIST) && k < 10000; k++) {
+    snprintf(c.outdir, sizeof c.outdir, "trabecula-out-%d", k);
+    renamed = rename(c.partial, c.outdir) == 0;
+  }
+  if (!renamed) created = 0; /* keep the finished results where they are */
+  CHECK(renamed, TB_ERR_IO, "cannot rename %s to %s: %s (the results are left in %s)", c.partial, c.outdir,
+        strerror(errno), c.partial);
   created = 0;
   tb_log_info("trabecular BV/TV %.4f -> %.4f (%+.2f %%/year), activation frequency %.2f/year, wrote %s/",
               c.bone_first, c.last_row[3], 100.0 * (c.last_row[3] / c.bone_first - 1.0) / c.p.years,
@@ -506,11 +553,7 @@ tb_status tb_run(const tb_run_options *o) {
 cleanup:
   if (c.csv) fclose(c.csv);
   tb_h5_out_close(&c.h5, 0);
-  if (created) {
-    char cmd[2400];
-    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", c.partial);
-    if (system(cmd) != 0) tb_log_warn("could not remove %s", c.partial);
-  }
+  if (created && remove_tree(c.partial) != 0) tb_log_warn("could not remove %s", c.partial);
   for (int k = 0; k < TB_NOUT; k++) free(c.fields[k]);
   free(c.snap_index);
   free(c.snap_time);

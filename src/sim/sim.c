@@ -279,7 +279,7 @@ tb_status tb_sim_create(tb_device *dev, const tb_params *p, const tb_volume *bon
           "the sample's voxels are %g x %g x %g um: the simulation needs isotropic voxels (resample the sample)",
           bone->spacing_um[0], bone->spacing_um[1], bone->spacing_um[2]);
   CHECK((double)bone->nx * bone->ny * bone->nz < 2147483647.0, TB_ERR_INPUT,
-        "the sample has %d x %d x %d voxels: at most 2^31 are supported", bone->nx, bone->ny, bone->nz);
+        "the sample has %d x %d x %d voxels: fewer than 2^31 - 1 are supported", bone->nx, bone->ny, bone->nz);
   s = calloc(1, sizeof *s);
   CHECK(s, TB_ERR_NOMEM, "out of memory");
   s->dev = dev;
