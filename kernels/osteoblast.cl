@@ -19,7 +19,7 @@ __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks
                               __global const float *team_tend, __global uchar *flags, __global float *cav,
                               __global float *form_w, __global float *tgf_seen, __global float *ocy,
                               __global float *fat, __global const float *tgfb, __global const float *sclerostin,
-                              __global float *form_acc, __global float *src_opg) {
+                              __global float *form_acc, __global float *src_opg, __global const int *team_perf) {
   const float t = ks->t_days;
   const float wnt_ref = kp->K_scl_pM / (kp->K_scl_pM + kp->scl_ref_pM);
   const float fat_relax = 1.0f - exp(-kp->dt_days / kp->fat_tau_days);
@@ -47,7 +47,7 @@ __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks
       continue;
     }
     float ci = cav[i];
-    if ((flags[i] & TB_FLAG_PERFORATED) || ci <= 0.0f) continue;
+    if (team_perf[s] || ci <= 0.0f) continue;
     float h = kp->h_um;
     float r = kp->resorb_speed_um_per_day * (tend - t0);
     float d = distance_to(kp, x, y, z, s);

@@ -22,7 +22,8 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
                                  __global const uchar *comp, __global const int *team_seed,
                                  __global float *team_t0, __global float *team_tend,
                                  __global const uchar *flags, __global const float *rankl,
-                                 __global const float *opg, __global int *join, __global uchar *pflag) {
+                                 __global const float *opg, __global int *join, __global uchar *pflag,
+                                 __global int *team_perf) {
   const float t = ks->t_days, t_end_step = ks->t_days + kp->dt_days;
   TB_FOR_ROW(kp, x, y, z, i) {
     int s = team_seed[i];
@@ -32,24 +33,18 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
       continue;
     }
     if (s >= 0) {
-      /* Already in a team: only the perforation flag can change. */
-      uchar pf = flags[i] & TB_FLAG_PERFORATED;
-      int dir = flags[s] & TB_FLAG_DIR_MASK;
-      if (!pf) {
-        for (int d = 0; d < 6 && !pf; d++) {
-          int xn = x + dir_dx(d), yn = y + dir_dy(d), zn = z + dir_dz(d);
-          if (!in_grid(kp, xn, yn, zn)) continue;
-          int j = grid_index(kp, xn, yn, zn);
-          if (team_seed[j] == s && (flags[j] & TB_FLAG_PERFORATED)) pf = TB_FLAG_PERFORATED;
-        }
-      }
-      /* Perforation is a trabecular event (Liu 2008); in the cortex a cavity
+      /* Already in a team: only whether it perforated can change. The flag
+       * belongs to the team (one int at its seed), set with atomic_or, so
+       * every member knows at once and the order of work-items does not
+       * matter; it is read only by later kernels.
+       * Perforation is a trabecular event (Liu 2008); in the cortex a cavity
        * reaching a pore is refilled like any other. The breach must lie
        * ahead of the seed, within 45 degrees of the digging direction: where
        * a cavity on a curved rod opens onto the marrow beside it, the rod is
        * scratched, not cut through. */
+      int dir = flags[s] & TB_FLAG_DIR_MASK;
       int depth = depth_along(kp, x, y, z, s, dir);
-      if (!pf && comp[i] == TB_COMP_TRABECULAR && t < team_tend[s] && f[i] < 0.01f && depth >= 1 &&
+      if (comp[i] == TB_COMP_TRABECULAR && t < team_tend[s] && f[i] < 0.01f && depth >= 1 &&
           (float)depth * kp->h_um >= 0.7071f * distance_to(kp, x, y, z, s)) {
         int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
         if (in_grid(kp, xn, yn, zn)) {
@@ -57,11 +52,11 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
           /* Marrow that no team opened: the far side of the trabecula. Where
            * two cavities merge the deeper voxel belongs to another team and
            * is not a perforation. */
-          if (team_seed[j] < 0 && !is_bone(f[j])) pf = TB_FLAG_PERFORATED;
+          if (team_seed[j] < 0 && !is_bone(f[j])) atomic_or(&team_perf[s], 1);
         }
       }
       join[i] = s;
-      pflag[i] = pf;
+      pflag[i] = 0;
       continue;
     }
     join[i] = -1;
@@ -135,7 +130,8 @@ __kernel void osteoclast_resorb(__constant tb_kparams *kp, __constant tb_kstep *
                                 __global const float *team_t0, __global const float *team_tend,
                                 __global uchar *flags, __global const int *join, __global const uchar *pflag,
                                 __global float *cav, __global float *form_w, __global float *tgf_seen,
-                                __global float *res_acc, __global uchar *evt_acc, __global float *src_tgfb) {
+                                __global float *res_acc, __global uchar *evt_acc, __global float *src_tgfb,
+                                __global int *team_perf) {
   const float t_end_step = ks->t_days + kp->dt_days;
   TB_FOR_ROW(kp, x, y, z, i) {
     src_tgfb[i] = 0.0f;
@@ -150,10 +146,9 @@ __kernel void osteoclast_resorb(__constant tb_kparams *kp, __constant tb_kstep *
       flags[i] = 0;
       if (s == i) {
         flags[i] = pflag[i] & TB_FLAG_DIR_MASK;
+        team_perf[i] = 0;
         if (evt_acc[i] < 255) evt_acc[i] += 1;
       }
-    } else if (s >= 0) {
-      flags[i] |= pflag[i] & TB_FLAG_PERFORATED;
     }
     if (s < 0) continue;
     float t0 = team_t0[s], tend = team_tend[s];

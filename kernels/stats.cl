@@ -9,7 +9,7 @@ __kernel void stats_rows(__constant tb_kparams *kp, __constant tb_kstep *ks, __g
                          __global const int *team_seed, __global const float *team_tend,
                          __global const uchar *flags, __global float *res_acc, __global float *form_acc,
                          __global uchar *evt_acc, __global const float *rankl, __global const float *opg, __global const float *sclerostin,
-                         __global float *out, int reset) {
+                         __global const int *team_perf, __global float *out, int reset) {
   const int y = (int)get_global_id(0), z = (int)get_global_id(1);
   if (y >= kp->ny || z >= kp->nz) return;
   float acc[TB_NSTATS];
@@ -30,7 +30,7 @@ __kernel void stats_rows(__constant tb_kparams *kp, __constant tb_kstep *ks, __g
     int s = team_seed[i];
     if (s == i) {
       acc[TB_STAT_ACTIVE_BMU] += 1.0f;
-      if (flags[i] & TB_FLAG_PERFORATED) acc[TB_STAT_PERFORATED] += 1.0f;
+      if (team_perf[i]) acc[TB_STAT_PERFORATED] += 1.0f;
     }
     if (!is_bone(fi)) {
       acc[TB_STAT_FAT] += fat[i];
@@ -41,7 +41,7 @@ __kernel void stats_rows(__constant tb_kparams *kp, __constant tb_kstep *ks, __g
       acc[TB_STAT_REFF_SURF] += effective_rankl(kp, rankl[i], opg[i]);
       acc[TB_STAT_SCL_SURF] += sclerostin[i];
       if (s >= 0 && t < team_tend[s]) acc[TB_STAT_ERODED] += 1.0f;
-      if (s >= 0 && t >= team_tend[s] + kp->reversal_days && !(flags[i] & TB_FLAG_PERFORATED))
+      if (s >= 0 && t >= team_tend[s] + kp->reversal_days && !team_perf[s])
         acc[TB_STAT_FORMING] += 1.0f;
     }
     if (reset) {

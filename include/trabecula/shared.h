@@ -29,7 +29,6 @@ typedef uint8_t tb_u8;
 
 /* Bits of the per-voxel flags byte. */
 #define TB_FLAG_DIR_MASK 0x07u   /* inward normal of the team's seed: 0..5 = +x,-x,+y,-y,+z,-z */
-#define TB_FLAG_PERFORATED 0x08u /* the team broke through to marrow beyond: no refill (Liu 2008) */
 
 /* Signals solved as quasi-steady reaction-diffusion fields. */
 #define TB_FIELD_RANKL 0
@@ -58,7 +57,7 @@ typedef uint8_t tb_u8;
 #define TB_STAT_REFF_SURF 16     /* sum of effective RANKL over surface voxels */
 #define TB_STAT_ERODED 17        /* surface voxels under an active osteoclast team */
 #define TB_STAT_FORMING 18       /* surface voxels under an active osteoblast team */
-#define TB_STAT_PERFORATED 19    /* team seeds flagged perforated */
+#define TB_STAT_PERFORATED 19    /* active teams that perforated a trabecula */
 #define TB_STAT_BONE_ALL 20      /* sum of bone fraction inside the bone (labels 1 and 2) */
 #define TB_STAT_SCL_SURF 21      /* sum of sclerostin over surface voxels */
 #define TB_NSTATS 22

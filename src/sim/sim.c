@@ -33,6 +33,7 @@ enum {
   B_RES_ACC,   /* float resorbed since last stats reset */
   B_FORM_ACC,  /* float formed since last stats reset */
   B_EVT_ACC,   /* uchar BMUs initiated since last stats reset */
+  B_TEAM_PERF, /* int, at seeds: the team perforated a trabecula (Liu 2008) */
   B_FIELD0,    /* float x TB_NFIELDS: signals, pM */
   B_SRC0 = B_FIELD0 + TB_NFIELDS, /* float x TB_NFIELDS: sources, pM/day */
   B_ROWMAX = B_SRC0 + TB_NFIELDS, /* int 2 per row: solver maxima */
@@ -97,7 +98,8 @@ static tb_status run_recruit(tb_sim *s) {
   return TB_LAUNCH(s->dev, s->k[K_RECRUIT], 3, s->gws, s->lws, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]),
                    TB_BUF(s->b[B_F]), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_SEED]), TB_BUF(s->b[B_T0]),
                    TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_RANKL]),
-                   TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_JOIN]), TB_BUF(s->b[B_PFLAG]));
+                   TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_JOIN]), TB_BUF(s->b[B_PFLAG]),
+                   TB_BUF(s->b[B_TEAM_PERF]));
 }
 
 static tb_status run_resorb(tb_sim *s) {
@@ -105,7 +107,8 @@ static tb_status run_resorb(tb_sim *s) {
                    TB_BUF(s->b[B_F]), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_SEED]), TB_BUF(s->b[B_T0]),
                    TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_JOIN]), TB_BUF(s->b[B_PFLAG]),
                    TB_BUF(s->b[B_CAV]), TB_BUF(s->b[B_FORM_W]), TB_BUF(s->b[B_TGF_SEEN]),
-                   TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_EVT_ACC]), TB_BUF(s->b[B_SRC0 + TB_FIELD_TGFB]));
+                   TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_EVT_ACC]), TB_BUF(s->b[B_SRC0 + TB_FIELD_TGFB]),
+                   TB_BUF(s->b[B_TEAM_PERF]));
 }
 
 static tb_status run_form(tb_sim *s) {
@@ -114,7 +117,7 @@ static tb_status run_form(tb_sim *s) {
                    TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_CAV]), TB_BUF(s->b[B_FORM_W]),
                    TB_BUF(s->b[B_TGF_SEEN]), TB_BUF(s->b[B_OCY]), TB_BUF(s->b[B_FAT]),
                    TB_BUF(s->b[B_FIELD0 + TB_FIELD_TGFB]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN]),
-                   TB_BUF(s->b[B_FORM_ACC]), TB_BUF(s->b[B_SRC0 + TB_FIELD_OPG]));
+                   TB_BUF(s->b[B_FORM_ACC]), TB_BUF(s->b[B_SRC0 + TB_FIELD_OPG]), TB_BUF(s->b[B_TEAM_PERF]));
 }
 
 static tb_status run_osteocyte(tb_sim *s) {
@@ -228,7 +231,7 @@ tb_status tb_sim_stats(tb_sim *s, int reset, double out[TB_NSTATS]) {
                 TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_FORM_ACC]),
                 TB_BUF(s->b[B_EVT_ACC]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_RANKL]),
                 TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN]),
-                TB_BUF(s->b[B_STATS]), TB_I32(reset ? 1 : 0)));
+                TB_BUF(s->b[B_TEAM_PERF]), TB_BUF(s->b[B_STATS]), TB_I32(reset ? 1 : 0)));
   TRY(tb_dev_read(s->dev, s->b[B_STATS], 0, s->rows * TB_NSTATS * sizeof(float), s->stats_host));
   for (int k = 0; k < TB_NSTATS; k++) out[k] = 0.0;
   for (size_t r = 0; r < s->rows; r++)
@@ -391,9 +394,8 @@ double tb_sim_process_bytes_per_voxel(int proc) {
 
 tb_status tb_sim_read_field(tb_sim *s, int which, float *host) {
   tb_status st = TB_OK;
-  int32_t *seed = NULL;
+  int32_t *seed = NULL, *perf = NULL;
   float *tend = NULL;
-  uint8_t *flags = NULL;
   switch (which) {
   case TB_OUT_BONE_FRACTION: TRY(tb_dev_read(s->dev, s->b[B_F], 0, s->n * 4, host)); break;
   case TB_OUT_OSTEOCYTE_VIABILITY: TRY(tb_dev_read(s->dev, s->b[B_OCY], 0, s->n * 4, host)); break;
@@ -409,11 +411,11 @@ tb_status tb_sim_read_field(tb_sim *s, int which, float *host) {
     /* Cells are teams on the cavity surface: derived from the team phase. */
     seed = malloc(s->n * 4);
     tend = malloc(s->n * 4);
-    flags = malloc(s->n);
-    CHECK(seed && tend && flags, TB_ERR_NOMEM, "out of memory");
+    perf = malloc(s->n * 4);
+    CHECK(seed && tend && perf, TB_ERR_NOMEM, "out of memory");
     TRY(tb_dev_read(s->dev, s->b[B_SEED], 0, s->n * 4, seed));
     TRY(tb_dev_read(s->dev, s->b[B_TEND], 0, s->n * 4, tend));
-    TRY(tb_dev_read(s->dev, s->b[B_FLAGS], 0, s->n, flags));
+    TRY(tb_dev_read(s->dev, s->b[B_TEAM_PERF], 0, s->n * 4, perf));
     double t = s->t_days;
     for (size_t i = 0; i < s->n; i++) {
       int32_t sd = seed[i];
@@ -421,7 +423,7 @@ tb_status tb_sim_read_field(tb_sim *s, int which, float *host) {
       if (sd >= 0) {
         double te = tend[sd];
         if (which == TB_OUT_OSTEOCLASTS) v = t < te ? 1.0f : 0.0f;
-        else v = (t >= te + s->p.reversal_period_days && !(flags[i] & TB_FLAG_PERFORATED)) ? 1.0f : 0.0f;
+        else v = (t >= te + s->p.reversal_period_days && !perf[sd]) ? 1.0f : 0.0f;
       }
       host[i] = v;
     }
@@ -432,6 +434,6 @@ tb_status tb_sim_read_field(tb_sim *s, int which, float *host) {
 cleanup:
   free(seed);
   free(tend);
-  free(flags);
+  free(perf);
   return st;
 }
