@@ -95,6 +95,11 @@ before_sum="$(md5sum trabecula-out/summary.json)"
 "$exe" run --no-progress --years 0.05 --set run.spinup_days=10 2> run2.log || { cat run2.log; exit 1; }
 [ -s trabecula-out-2/summary.json ] || { echo "second run did not go to trabecula-out-2"; exit 1; }
 [ "$before_sum" = "$(md5sum trabecula-out/summary.json)" ] || { echo "first run's results changed"; exit 1; }
+# The README's comparison plot of two runs.
+if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
+  /usr/bin/python3 "$src/tools/plot_morphometry.py" trabecula-out trabecula-out-2 -o compare.png
+  [ -s compare.png ] || { echo "no comparison plot"; exit 1; }
+fi
 # An explicit, non-empty output directory is refused before anything runs.
 set +e
 "$exe" run -o trabecula-out --years 0.05 2> err.log; rc=$?
