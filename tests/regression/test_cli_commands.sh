@@ -9,12 +9,16 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "FAILED: $*"; exit 1; }
 
-"$exe" --version | grep -q "^trabecula [0-9]" || fail "--version"
+# Outputs go to files first: grep -q closing a pipe early would make the
+# writer die of SIGPIPE under pipefail.
+"$exe" --version > version.txt || fail "--version exited $?"
+grep -q "^trabecula [0-9]" version.txt || fail "--version"
 for c in run phantom morph devices bench; do
   "$exe" "$c" --help > help.txt || fail "$c --help exited $?"
   grep -qi "usage" help.txt || fail "$c --help prints no usage"
 done
-"$exe" run --help | grep -q "resorption_speed_um_per_day" || fail "run --help lacks the parameter table"
+"$exe" run --help > run-help.txt || fail "run --help exited $?"
+grep -q "resorption_speed_um_per_day" run-help.txt || fail "run --help lacks the parameter table"
 
 "$exe" devices > devices.txt || fail "devices exited $?"
 grep -q "global MiB" devices.txt || fail "devices lists no memory"
