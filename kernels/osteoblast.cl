@@ -16,7 +16,7 @@
 
 __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks, __global float *f,
                               __global const uchar *comp, __global int *team_seed, __global const float *team_t0,
-                              __global const float *team_tend, __global uchar *flags, __global float *cav,
+                              __global const float *team_tend, __global float *cav,
                               __global float *form_w, __global float *tgf_seen, __global float *ocy,
                               __global float *fat, __global const float *tgfb, __global const float *sclerostin,
                               __global float *form_acc, __global float *src_opg, __global const int *team_perf) {
@@ -40,7 +40,6 @@ __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks
     if (t - tf >= ks->formation_days) {
       /* The cycle is over: what was not refilled stays lost. */
       team_seed[i] = -1;
-      flags[i] = 0;
       cav[i] = 0.0f;
       form_w[i] = 0.0f;
       tgf_seen[i] = 0.0f;

@@ -7,7 +7,7 @@
 __kernel void stats_rows(__constant tb_kparams *kp, __constant tb_kstep *ks, __global const float *f,
                          __global const uchar *comp, __global const float *ocy, __global const float *fat,
                          __global const int *team_seed, __global const float *team_tend,
-                         __global const uchar *flags, __global float *res_acc, __global float *form_acc,
+                         __global float *res_acc, __global float *form_acc,
                          __global uchar *evt_acc, __global const float *rankl, __global const float *opg, __global const float *sclerostin,
                          __global const int *team_perf, __global float *out, int reset) {
   const int y = (int)get_global_id(0), z = (int)get_global_id(1);

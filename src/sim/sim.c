@@ -114,7 +114,7 @@ static tb_status run_resorb(tb_sim *s) {
 static tb_status run_form(tb_sim *s) {
   return TB_LAUNCH(s->dev, s->k[K_FORM], 3, s->gws, s->lws, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]),
                    TB_BUF(s->b[B_F]), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_SEED]), TB_BUF(s->b[B_T0]),
-                   TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_CAV]), TB_BUF(s->b[B_FORM_W]),
+                   TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_CAV]), TB_BUF(s->b[B_FORM_W]),
                    TB_BUF(s->b[B_TGF_SEEN]), TB_BUF(s->b[B_OCY]), TB_BUF(s->b[B_FAT]),
                    TB_BUF(s->b[B_FIELD0 + TB_FIELD_TGFB]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN]),
                    TB_BUF(s->b[B_FORM_ACC]), TB_BUF(s->b[B_SRC0 + TB_FIELD_OPG]), TB_BUF(s->b[B_TEAM_PERF]));
@@ -228,7 +228,7 @@ tb_status tb_sim_stats(tb_sim *s, int reset, double out[TB_NSTATS]) {
   TRY(upload_step(s));
   TRY(TB_LAUNCH(s->dev, s->k[K_STATS], 2, gws, NULL, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]), TB_BUF(s->b[B_F]),
                 TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_OCY]), TB_BUF(s->b[B_FAT]), TB_BUF(s->b[B_SEED]),
-                TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_FORM_ACC]),
+                TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_FORM_ACC]),
                 TB_BUF(s->b[B_EVT_ACC]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_RANKL]),
                 TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN]),
                 TB_BUF(s->b[B_TEAM_PERF]), TB_BUF(s->b[B_STATS]), TB_I32(reset ? 1 : 0)));
