@@ -1,22 +1,25 @@
 /* Device helpers shared by every kernel file (prepended after shared.h).
  *
- * Launch shape: every stencil kernel runs on a (ceil(nx/row_chunk), ny, nz)
- * grid and each work-item walks row_chunk consecutive x voxels. On a CPU
- * (PoCL) row_chunk = nx, one x-row per work-item, which runs at ~90 % of a
- * plain C loop; on a GPU row_chunk = 1, one voxel per work-item, coalesced.
- * Results never depend on the shape: each kernel writes only its own voxel
- * and reads neighbours only from arrays no kernel in the same launch writes.
- * One exception, safe by an invariant: osteoclast_recruit writes a new
- * seed's team_t0/team_tend and reads those of existing seeds. A voxel can only
- * become a seed when no team names it, because every member of a team is
- * released in the same step (same end time for all of them). */
+ * Launch shape: row-structured kernels run on a (g, ny, nz) grid, and each
+ * work-item walks ceil(nx / g) consecutive x voxels of its row, where g is
+ * the launch's global size along x (chosen by the device layer: 1 item per
+ * row on CPUs, one voxel per item on GPUs). The kernels derive the chunk
+ * from the launch itself, so no launch shape travels in the physics
+ * constants. Results never depend on the shape: each kernel writes only its
+ * own voxel and reads neighbours only from arrays no kernel in the same
+ * launch writes (team_used and the team table's new slots are written only
+ * by a slot's own new seed).
+ *
+ * Positions: local (x, y, z) of the block in tb_kdomain; global positions
+ * (x + ox, ...) key the random draws and the team table. */
 
-#define TB_FOR_ROW(kp, x, y, z, i)                                             \
-  const int y = (int)get_global_id(1), z = (int)get_global_id(2);              \
-  const int x0_ = (int)get_global_id(0) * (kp)->row_chunk;                     \
-  if (y >= (kp)->ny || z >= (kp)->nz || x0_ >= (kp)->nx) return;               \
-  const int x1_ = min(x0_ + (kp)->row_chunk, (kp)->nx);                        \
-  for (int x = x0_, i = x0_ + (kp)->nx * (y + (kp)->ny * z); x < x1_; x++, i++)
+#define TB_FOR_ROW(dom, x, y, z, i)                                                    \
+  const int y = (int)get_global_id(1), z = (int)get_global_id(2);                      \
+  const int chunk_ = ((dom)->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
+  const int x0_ = (int)get_global_id(0) * chunk_;                                      \
+  if (y >= (dom)->ny || z >= (dom)->nz || x0_ >= (dom)->nx) return;                    \
+  const int x1_ = min(x0_ + chunk_, (dom)->nx);                                        \
+  for (int x = x0_, i = local_index(dom, x0_, y, z); x < x1_; x++, i++)
 
 /* 6-neighbour offsets in the order of the TB_FLAG_DIR codes:
  * +x, -x, +y, -y, +z, -z. */
@@ -24,11 +27,25 @@ inline int dir_dx(int d) { return d == 0 ? 1 : d == 1 ? -1 : 0; }
 inline int dir_dy(int d) { return d == 2 ? 1 : d == 3 ? -1 : 0; }
 inline int dir_dz(int d) { return d == 4 ? 1 : d == 5 ? -1 : 0; }
 
-inline int in_grid(__constant tb_kparams *kp, int x, int y, int z) {
-  return x >= 0 && y >= 0 && z >= 0 && x < kp->nx && y < kp->ny && z < kp->nz;
+inline int local_index(__constant tb_kdomain *dom, int x, int y, int z) {
+  return (x + dom->halo) + dom->sy * (y + dom->halo) + dom->sz * (z + dom->halo);
 }
 
-inline int grid_index(__constant tb_kparams *kp, int x, int y, int z) { return x + kp->nx * (y + kp->ny * z); }
+/* Local position inside the global grid (beyond the sample's faces is not).
+ * A ghost voxel of a neighbouring block counts: a split domain keeps a halo
+ * at least as wide as the widest stencil (tb_array_desc.halo). */
+inline int in_grid(__constant tb_kdomain *dom, int x, int y, int z) {
+  return (uint)(x + dom->ox) < (uint)dom->gnx && (uint)(y + dom->oy) < (uint)dom->gny &&
+         (uint)(z + dom->oz) < (uint)dom->gnz;
+}
+
+/* Global linear index of a local voxel: the Philox counter. */
+inline uint global_index(__constant tb_kdomain *dom, int x, int y, int z) {
+  return (uint)(x + dom->ox) + (uint)dom->gnx * ((uint)(y + dom->oy) + (uint)dom->gny * (uint)(z + dom->oz));
+}
+
+/* Row number of local (y, z), for per-row partial sums. */
+inline int row_index(__constant tb_kdomain *dom, int y, int z) { return y + dom->ny * z; }
 
 /* Bone is the voxels with at least half their volume mineralised. */
 inline int is_bone(float f) { return f >= 0.5f; }
@@ -36,33 +53,37 @@ inline int is_bone(float f) { return f >= 0.5f; }
 /* Marrow that cells can come from: not bone, inside the bone organ. Voxels
  * beyond the grid are treated as neither bone nor marrow (a cut face is not a
  * surface). */
-inline int is_marrow_at(__constant tb_kparams *kp, __global const float *f, __global const uchar *comp, int x, int y,
-                        int z) {
-  if (!in_grid(kp, x, y, z)) return 0;
-  int j = grid_index(kp, x, y, z);
+inline int is_marrow_at(__constant tb_kdomain *dom, __global const float *f, __global const uchar *comp, int x,
+                        int y, int z) {
+  if (!in_grid(dom, x, y, z)) return 0;
+  int j = local_index(dom, x, y, z);
   return comp[j] != TB_COMP_OUTSIDE && !is_bone(f[j]);
 }
 
 /* A remodelable surface voxel: bone with a 6-neighbour of marrow. */
-inline int is_surface(__constant tb_kparams *kp, __global const float *f, __global const uchar *comp, int x, int y,
+inline int is_surface(__constant tb_kdomain *dom, __global const float *f, __global const uchar *comp, int x, int y,
                       int z, int i) {
   if (comp[i] == TB_COMP_OUTSIDE || !is_bone(f[i])) return 0;
   for (int d = 0; d < 6; d++)
-    if (is_marrow_at(kp, f, comp, x + dir_dx(d), y + dir_dy(d), z + dir_dz(d))) return 1;
+    if (is_marrow_at(dom, f, comp, x + dir_dx(d), y + dir_dy(d), z + dir_dz(d))) return 1;
   return 0;
 }
 
-/* Distance in µm from voxel (x,y,z) to the centre of voxel index s. */
-inline float distance_to(__constant tb_kparams *kp, int x, int y, int z, int s) {
-  int sx = s % kp->nx, sy = (s / kp->nx) % kp->ny, sz = s / (kp->nx * kp->ny);
-  float dx = (float)(x - sx), dy = (float)(y - sy), dz = (float)(z - sz);
-  return kp->h_um * sqrt(dx * dx + dy * dy + dz * dz);
+/* Distance in µm from local voxel (x,y,z) to the seed at global position p. */
+inline float distance_to(__constant tb_kdomain *dom, int x, int y, int z, int4 p) {
+  float dx = (float)(x + dom->ox - p.x), dy = (float)(y + dom->oy - p.y), dz = (float)(z + dom->oz - p.z);
+  return dom->h_um * sqrt(dx * dx + dy * dy + dz * dz);
 }
 
-/* Depth in voxels of (x,y,z) below the seed s along the team's inward normal. */
-inline int depth_along(__constant tb_kparams *kp, int x, int y, int z, int s, int dir) {
-  int sx = s % kp->nx, sy = (s / kp->nx) % kp->ny, sz = s / (kp->nx * kp->ny);
-  return (x - sx) * dir_dx(dir) + (y - sy) * dir_dy(dir) + (z - sz) * dir_dz(dir);
+/* Depth in voxels of (x,y,z) below the seed p along the team's inward normal p.w. */
+inline int depth_along(__constant tb_kdomain *dom, int x, int y, int z, int4 p) {
+  int d = p.w & (int)TB_FLAG_DIR_MASK;
+  return (x + dom->ox - p.x) * dir_dx(d) + (y + dom->oy - p.y) * dir_dy(d) + (z + dom->oz - p.z) * dir_dz(d);
+}
+
+/* 1 when local (x,y,z) is the seed p itself. */
+inline int is_seed_of(__constant tb_kdomain *dom, int x, int y, int z, int4 p) {
+  return x + dom->ox == p.x && y + dom->oy == p.y && z + dom->oz == p.z;
 }
 
 /* Fraction of a voxel at distance d (µm) from the seed's centre that a ball
@@ -74,12 +95,15 @@ inline int depth_along(__constant tb_kparams *kp, int x, int y, int z, int s, in
 inline float ball_cover(float r, float d, float h) { return clamp((r - d) / h, 0.0f, 1.0f); }
 
 /* Effective RANKL: OPG is a decoy receptor (Pivonka 2008). */
-inline float effective_rankl(__constant tb_kparams *kp, float rankl, float opg) {
-  return rankl / (1.0f + kp->K_opg_per_pM * opg);
-}
+inline float effective_rankl(float K_opg_per_pM, float rankl, float opg) { return rankl / (1.0f + K_opg_per_pM * opg); }
 
-/* Random uniform in (0,1) for (step, voxel, purpose): Philox keyed by seed. */
-inline float random_u01(__constant tb_kparams *kp, uint step, int voxel, uint purpose, int word) {
-  tb_philox4 r = tb_philox4x32(step, (uint)voxel, purpose, 0u, kp->seed_lo, kp->seed_hi);
-  return tb_u01(r.v[word & 3]);
+/* Estrogen-dependent factors (MODEL.md mechanisms 3, 5, 7): linear in the
+ * deficit 1 - E, one gain per mechanism. */
+inline float deficit_of(__constant tb_kstep *ks) { return 1.0f - ks->estrogen; }
+
+/* MSC commitment to the osteoblast lineage relative to health, from the
+ * marrow's adiposity target (Griffith 2012). */
+inline float fat_target(float fat0, float gain, float deficit) { return fmin(fat0 + gain * deficit, 0.99f); }
+inline float commit_bone(float fat0, float gain, float deficit) {
+  return (1.0f - fat_target(fat0, gain, deficit)) / (1.0f - fat0);
 }

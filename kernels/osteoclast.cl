@@ -3,105 +3,145 @@
  *
  * A remodeling event (BMU) starts at a surface voxel, the team's seed, with
  * probability 1 - exp(-rate dt) per step, where
- *   rate = rate0 * init_factor(E) * (Reff / Reff_ref)^n,  Reff = RANKL/(1 + K OPG)
- * drawn from Philox keyed by (seed, step, voxel): reproducible on any device
- * and launch shape. The team resorbs the bone inside a ball around its seed
- * whose radius grows at the resorption speed for the team's life, which
- * estrogen shortens (it promotes osteoclast apoptosis), so a cavity is
- * speed x life deep (~50 µm in 30 days, Eriksen 1986). Membership spreads
- * through the bone from opened voxels, so a team cannot jump across marrow.
- * A team that digs through to marrow on the far side has perforated the
- * trabecula; that cavity is never refilled (Liu 2008). Perforation is only
- * tested in the trabecular compartment.
+ *   rate = rate0 * (1 + g_init (1 - E)) * (Reff / Reff_ref)^n,  Reff = RANKL/(1 + K OPG)
+ * drawn from Philox keyed by (seed, step, global voxel index): reproducible
+ * on any device, launch shape and domain split. The team resorbs the bone
+ * inside a ball around its seed whose radius grows at the resorption speed
+ * for the team's life, which estrogen shortens (it promotes osteoclast
+ * apoptosis), so a cavity is speed x life deep (~50 µm in 30 days, Eriksen
+ * 1986). Membership spreads through the bone from opened voxels, so a team
+ * cannot jump across marrow. A team that digs through to marrow on the far
+ * side has perforated the trabecula; that cavity is never refilled (Liu
+ * 2008). Perforation is only tested in the trabecular compartment.
  *
- * Two kernels per step, so no kernel writes what its neighbours read:
- * osteoclast_recruit decides (reads neighbours, writes scratch join/pflag),
- * osteoclast_resorb applies (own voxel only). */
+ * Teams live in a table of slots (team_pos, team_time, team_perf,
+ * team_used); a voxel names its team by slot. New teams take consecutive
+ * slots in voxel order (a per-row count, a scan over rows, then the rank in
+ * the row), so which slot a team gets never depends on work-item order, and
+ * no result depends on slot numbers (ties are broken by seed position).
+ *
+ * Kernels per step, so no kernel writes what its neighbours read:
+ * osteoclast_recruit decides (reads neighbours, writes scratch join/pflag
+ * and the per-row count of new teams), osteoclast_count and osteoclast_scan
+ * place the new teams' slots, osteoclast_resorb applies (own voxel only). */
 
-__kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep *ks, __global const float *f,
-                                 __global const uchar *comp, __global const int *team_seed,
-                                 __global float *team_t0, __global float *team_tend,
-                                 __global const uchar *flags, __global const float *rankl,
-                                 __global const float *opg, __global int *join, __global uchar *pflag,
-                                 __global int *team_perf) {
-  const float t = ks->t_days, t_end_step = ks->t_days + kp->dt_days;
-  TB_FOR_ROW(kp, x, y, z, i) {
-    int s = team_seed[i];
-    if (comp[i] == TB_COMP_OUTSIDE) {
-      join[i] = -1;
-      pflag[i] = 0;
-      continue;
-    }
+/* Team life at this estrogen level with its uniform spread, from the
+ * voxel's initiation draw. */
+inline float team_life(__constant tb_kp_osteoclast *kp, __constant tb_kstep *ks, float u) {
+  return kp->resorb_period_days * (1.0f + kp->survival_estrogen_gain * deficit_of(ks)) *
+         (1.0f + kp->lifetime_cv * (2.0f * u - 1.0f));
+}
+
+/* Global linear index of a seed position, the tie-break between teams. */
+inline uint seed_key(__constant tb_kdomain *dom, int4 p) {
+  return (uint)p.x + (uint)dom->gnx * ((uint)p.y + (uint)dom->gny * (uint)p.z);
+}
+
+/* One work-item per row: whether the row holds any team voxel, so that
+ * recruitment searches for fronts only near rows that have teams. */
+__kernel void osteoclast_rows(__constant tb_kdomain *dom, __global const int *team_id, __global int *row_any) {
+  const int y = (int)get_global_id(0), z = (int)get_global_id(1);
+  if (y >= dom->ny || z >= dom->nz) return;
+  int any = 0;
+  for (int x = 0, i = local_index(dom, 0, y, z); x < dom->nx; x++, i++) any |= team_id[i] >= 0;
+  row_any[row_index(dom, y, z)] = any;
+}
+
+__kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp,
+                                 __constant tb_kstep *ks, __global const float *f, __global const uchar *comp,
+                                 __global const int *team_id, __global const int4 *team_pos,
+                                 __global const float2 *team_time, __global int *team_perf,
+                                 __global const float *rankl, __global const float *opg, __global int *join,
+                                 __global uchar *pflag, __global int *row_new, __global const int *row_any) {
+  const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
+  /* Any team in the 3 x 3 rows around this one? (Only then can a front
+   * reach a voxel of this row.) */
+  int near = 0;
+  {
+    const int yy = (int)get_global_id(1), zz = (int)get_global_id(2);
+    if (yy < dom->ny && zz < dom->nz)
+      for (int dz = -1; dz <= 1; dz++)
+        for (int dy = -1; dy <= 1; dy++)
+          if ((uint)(yy + dy) < (uint)dom->ny && (uint)(zz + dz) < (uint)dom->nz)
+            near |= row_any[row_index(dom, yy + dy, zz + dz)];
+  }
+  TB_FOR_ROW(dom, x, y, z, i) {
+    int s = team_id[i];
+    join[i] = TB_TEAM_NONE;
+    pflag[i] = 0;
+    if (comp[i] == TB_COMP_OUTSIDE) continue;
     if (s >= 0) {
       /* Already in a team: only whether it perforated can change. The flag
-       * belongs to the team (one int at its seed), set with atomic_or, so
-       * every member knows at once and the order of work-items does not
-       * matter; it is read only by later kernels.
+       * belongs to the team (team_perf), set with atomic_or, so every member
+       * knows at once and the order of work-items does not matter; it is
+       * read only by later kernels.
        * Perforation is a trabecular event (Liu 2008); in the cortex a cavity
        * reaching a pore is refilled like any other. The breach must lie
        * ahead of the seed, within 45 degrees of the digging direction: where
        * a cavity on a curved rod opens onto the marrow beside it, the rod is
        * scratched, not cut through. */
-      int dir = flags[s] & TB_FLAG_DIR_MASK;
-      int depth = depth_along(kp, x, y, z, s, dir);
-      if (comp[i] == TB_COMP_TRABECULAR && t < team_tend[s] && f[i] < 0.01f && depth >= 1 &&
-          (float)depth * kp->h_um >= 0.7071f * distance_to(kp, x, y, z, s)) {
+      int4 p = team_pos[s];
+      int depth = depth_along(dom, x, y, z, p);
+      if (comp[i] == TB_COMP_TRABECULAR && t < team_time[s].y && f[i] < 0.01f && depth >= 1 &&
+          (float)depth * dom->h_um >= 0.7071f * distance_to(dom, x, y, z, p)) {
+        int dir = p.w & (int)TB_FLAG_DIR_MASK;
         int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
-        if (in_grid(kp, xn, yn, zn)) {
-          int j = grid_index(kp, xn, yn, zn);
+        if (in_grid(dom, xn, yn, zn)) {
+          int j = local_index(dom, xn, yn, zn);
           /* Marrow that no team opened: the far side of the trabecula. Where
            * two cavities merge the deeper voxel belongs to another team and
            * is not a perforation. */
-          if (team_seed[j] < 0 && !is_bone(f[j])) atomic_or(&team_perf[s], 1);
+          if (team_id[j] < 0 && !is_bone(f[j])) atomic_or(&team_perf[s], 1);
         }
       }
       join[i] = s;
-      pflag[i] = 0;
       continue;
     }
-    join[i] = -1;
-    pflag[i] = 0;
     if (f[i] <= 0.001f) continue;
     /* Join the team whose front has reached this voxel from an opened
      * neighbour and covers it most (largest radius minus distance), so a
      * voxel is resorbed by the ball that reaches it first; earliest start,
-     * then smallest seed index, break ties. */
+     * then smallest seed position, break ties. */
     int best = -1;
-    float best_reach = 0.0f;
-    /* Neighbour ranges clipped to the grid once, so the inner loop has no
-     * bounds tests (the choice below does not depend on the visiting order). */
-    const int xlo = x > 0 ? -1 : 0, xhi = x + 1 < kp->nx ? 1 : 0;
-    const int ylo = y > 0 ? -1 : 0, yhi = y + 1 < kp->ny ? 1 : 0;
-    const int zlo = z > 0 ? -1 : 0, zhi = z + 1 < kp->nz ? 1 : 0;
-    const int plane = kp->nx * kp->ny;
+    float best_reach = 0.0f, best_t0 = 0.0f;
+    uint best_key = 0u;
+    if (near) {
+    const int xlo = in_grid(dom, x - 1, y, z) ? -1 : 0, xhi = in_grid(dom, x + 1, y, z) ? 1 : 0;
+    const int ylo = in_grid(dom, x, y - 1, z) ? -1 : 0, yhi = in_grid(dom, x, y + 1, z) ? 1 : 0;
+    const int zlo = in_grid(dom, x, y, z - 1) ? -1 : 0, zhi = in_grid(dom, x, y, z + 1) ? 1 : 0;
     for (int dz = zlo; dz <= zhi; dz++)
       for (int dy = ylo; dy <= yhi; dy++)
         for (int dx = xlo; dx <= xhi; dx++) {
-          int j = i + dx + kp->nx * dy + plane * dz;
-          int sj = team_seed[j];
-          if (j == i) continue;
-          if (sj < 0 || is_bone(f[j]) || sj == best) continue;
-          float t0 = team_t0[sj], tend = team_tend[sj];
-          if (t >= tend) continue;
-          float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tend) - t0);
-          float reach = r - distance_to(kp, x, y, z, sj);
-          if (reach < -kp->h_um) continue;
+          int j = i + dx + dom->sy * dy + dom->sz * dz;
+          int sj = team_id[j];
+          if (sj < 0 || j == i || sj == best || is_bone(f[j])) continue;
+          float2 tt = team_time[sj];
+          if (t >= tt.y) continue;
+          int4 p = team_pos[sj];
+          float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tt.y) - tt.x);
+          float reach = r - distance_to(dom, x, y, z, p);
+          if (reach < -dom->h_um) continue;
+          uint key = seed_key(dom, p);
           if (best < 0 || reach > best_reach ||
-              (reach == best_reach && (t0 < team_t0[best] || (t0 == team_t0[best] && sj < best)))) {
+              (reach == best_reach && (tt.x < best_t0 || (tt.x == best_t0 && key < best_key)))) {
             best = sj;
             best_reach = reach;
+            best_t0 = tt.x;
+            best_key = key;
           }
         }
+    }
     if (best >= 0) {
       join[i] = best;
       continue;
     }
-    if (!is_surface(kp, f, comp, x, y, z, i)) continue;
-    float reff = effective_rankl(kp, rankl[i], opg[i]);
-    float rate = kp->init_rate_per_day * ks->init_factor * pow(fmax(reff, 0.0f) / kp->reff_ref_pM, kp->rankl_exponent);
-    float p = 1.0f - exp(-rate * kp->dt_days);
-    tb_philox4 r = tb_philox4x32(ks->step, (uint)i, TB_RNG_INITIATE, 0u, kp->seed_lo, kp->seed_hi);
-    if (tb_u01(r.v[0]) >= p) continue;
+    if (!is_surface(dom, f, comp, x, y, z, i)) continue;
+    float reff = effective_rankl(kp->K_opg_per_pM, rankl[i], opg[i]);
+    float rate = kp->init_rate_per_day * (1.0f + kp->init_estrogen_gain * deficit_of(ks)) *
+                 pow(fmax(reff, 0.0f) / kp->reff_ref_pM, kp->rankl_exponent);
+    float prob = 1.0f - exp(-rate * dom->dt_days);
+    tb_philox4 r = tb_philox4x32(ks->step, global_index(dom, x, y, z), TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi);
+    if (tb_u01(r.v[0]) >= prob) continue;
     /* New team. Its inward normal is the axis of the steepest bone-fraction
      * gradient, pointing into the bone. */
     float best_g = -1.0f;
@@ -109,52 +149,93 @@ __kernel void osteoclast_recruit(__constant tb_kparams *kp, __constant tb_kstep 
     for (int d = 0; d < 6; d += 2) {
       int xp = x + dir_dx(d), yp = y + dir_dy(d), zp = z + dir_dz(d);
       int xm = x - dir_dx(d), ym = y - dir_dy(d), zm = z - dir_dz(d);
-      float fp = in_grid(kp, xp, yp, zp) ? f[grid_index(kp, xp, yp, zp)] : f[i];
-      float fm = in_grid(kp, xm, ym, zm) ? f[grid_index(kp, xm, ym, zm)] : f[i];
+      float fp = in_grid(dom, xp, yp, zp) ? f[local_index(dom, xp, yp, zp)] : f[i];
+      float fm = in_grid(dom, xm, ym, zm) ? f[local_index(dom, xm, ym, zm)] : f[i];
       float g = fp - fm;
       if (fabs(g) > best_g) {
         best_g = fabs(g);
         dir = g >= 0.0f ? d : d + 1;
       }
     }
-    float life = ks->team_life_days * (1.0f + kp->lifetime_cv * (2.0f * tb_u01(r.v[1]) - 1.0f));
-    team_t0[i] = t;
-    team_tend[i] = t + life;
-    join[i] = i;
-    pflag[i] = (uchar)dir;
+    join[i] = TB_JOIN_NEW;
+    pflag[i] = (uchar)(TB_FLAG_NEW | (uint)dir);
+    atomic_inc(&row_new[row_index(dom, y, z)]);
   }
 }
 
-__kernel void osteoclast_resorb(__constant tb_kparams *kp, __constant tb_kstep *ks, __global float *f,
-                                __global const uchar *comp, __global int *team_seed,
-                                __global const float *team_t0, __global const float *team_tend,
-                                __global uchar *flags, __global const int *join, __global const uchar *pflag,
-                                __global float *cav, __global float *form_w, __global float *tgf_seen,
-                                __global float *res_acc, __global uchar *evt_acc, __global float *src_tgfb,
-                                __global int *team_perf) {
-  const float t_end_step = ks->t_days + kp->dt_days;
-  TB_FOR_ROW(kp, x, y, z, i) {
-    src_tgfb[i] = 0.0f;
+/* New teams per group of rows (rows_per_group consecutive rows each). */
+__kernel void osteoclast_count(__global const int *row_new, int rows, int rows_per_group, int groups,
+                               __global int *group_base) {
+  int g = (int)get_global_id(0);
+  if (g >= groups) return;
+  int r0 = g * rows_per_group, r1 = min(rows, r0 + rows_per_group), c = 0;
+  for (int r = r0; r < r1; r++) c += row_new[r];
+  group_base[g] = c;
+}
+
+/* One work-item: the first slot of each group's new teams, consecutive
+ * after the last step's; counter = {next slot, overflow, new this step}. */
+__kernel void osteoclast_scan(__constant tb_kdomain *dom, __global int *group_base, int groups,
+                              __global int *counter) {
+  if (get_global_id(0) != 0) return;
+  int base = counter[0], total = 0;
+  for (int g = 0; g < groups; g++) {
+    int c = group_base[g];
+    group_base[g] = base;
+    base = (base + c) % dom->team_capacity;
+    total += c;
+  }
+  counter[0] = base;
+  counter[2] = total;
+}
+
+__kernel void osteoclast_resorb(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp,
+                                __constant tb_kstep *ks, __global float *f, __global const uchar *comp,
+                                __global int *team_id, __global int4 *team_pos, __global float2 *team_time,
+                                __global int *team_perf, __global int *team_used, __global const int *join,
+                                __global const uchar *pflag, __global const int *row_new,
+                                __global const int *group_base, int rows_per_group, __global int *counter,
+                                __global float *cav, __global float *res_acc, __global uchar *evt_acc,
+                                __global float *src_tgfb) {
+  const float t_end_step = ks->t_days + dom->dt_days;
+  TB_FOR_ROW(dom, x, y, z, i) {
     if (comp[i] == TB_COMP_OUTSIDE) continue;
-    int s = team_seed[i];
-    if (s < 0 && join[i] >= 0) {
-      s = join[i];
-      team_seed[i] = s;
-      cav[i] = 0.0f;
-      form_w[i] = 0.0f;
-      tgf_seen[i] = 0.0f;
-      flags[i] = 0;
-      if (s == i) {
-        flags[i] = pflag[i] & TB_FLAG_DIR_MASK;
-        team_perf[i] = 0;
-        if (evt_acc[i] < 255) evt_acc[i] += 1;
+    int s = team_id[i];
+    if (s < 0 && join[i] == TB_JOIN_NEW) {
+      /* This voxel's slot: after the new teams of earlier rows and of
+       * earlier voxels in its row. New teams are rare, so the short scans
+       * cost little. */
+      int row = row_index(dom, y, z), g = row / rows_per_group;
+      int rank = group_base[g];
+      for (int r = g * rows_per_group; r < row; r++) rank += row_new[r];
+      for (int xp = 0, ip = local_index(dom, 0, y, z); xp < x; xp++, ip++) rank += (pflag[ip] & TB_FLAG_NEW) ? 1 : 0;
+      int slot = rank % dom->team_capacity;
+      if (team_used[slot]) {
+        /* Every slot holds a live team: the host stops the run with a
+         * message when it reads the flag. */
+        atomic_or(&counter[1], 1);
+        continue;
       }
+      tb_philox4 r = tb_philox4x32(ks->step, global_index(dom, x, y, z), TB_RNG_INITIATE, 0u, dom->seed_lo,
+                                   dom->seed_hi);
+      team_used[slot] = 1;
+      team_pos[slot] = (int4)(x + dom->ox, y + dom->oy, z + dom->oz, (int)(pflag[i] & TB_FLAG_DIR_MASK));
+      team_time[slot] = (float2)(ks->t_days, ks->t_days + team_life(kp, ks, tb_u01(r.v[1])));
+      team_perf[slot] = 0;
+      s = slot;
+      team_id[i] = s;
+      cav[i] = 0.0f;
+      if (evt_acc[i] < 255) evt_acc[i] += 1;
+    } else if (s < 0 && join[i] >= 0) {
+      s = join[i];
+      team_id[i] = s;
+      cav[i] = 0.0f;
     }
     if (s < 0) continue;
-    float t0 = team_t0[s], tend = team_tend[s];
-    if (ks->t_days >= tend) continue;
-    float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tend) - t0);
-    float phi = ball_cover(r, distance_to(kp, x, y, z, s), kp->h_um);
+    float2 tt = team_time[s];
+    if (ks->t_days >= tt.y) continue;
+    float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tt.y) - tt.x);
+    float phi = ball_cover(r, distance_to(dom, x, y, z, team_pos[s]), dom->h_um);
     float fi = f[i], ci = cav[i];
     float inc = clamp((fi + ci) * phi - ci, 0.0f, fi);
     if (inc <= 0.0f) continue;
@@ -162,6 +243,6 @@ __kernel void osteoclast_resorb(__constant tb_kparams *kp, __constant tb_kstep *
     cav[i] = ci + inc;
     res_acc[i] += inc;
     /* TGF-beta stored in the matrix is released as it is resorbed. */
-    src_tgfb[i] = kp->tgfb_content_pM * inc / kp->dt_days;
+    src_tgfb[i] += kp->tgfb_content_pM * inc / dom->dt_days;
   }
 }

@@ -1,34 +1,50 @@
 /* Mechanism 7 (MODEL.md): osteocytes and the signals they make.
  *
  * Viability is the share of a bone voxel's osteocyte lacunae that hold live
- * cells. Apoptosis is a random event per bone voxel (Philox keyed by seed,
- * step and voxel) at a rate raised by estrogen loss (Tomkinson 1997); a dead
- * voxel keeps releasing RANKL until it is resorbed, which draws BMUs to it
- * (targeted remodeling). Live osteocytes make OPG and sclerostin and little
- * RANKL; estrogen loss lowers OPG and raises sclerostin. Marrow immune cells
- * add RANKL in proportion to the estrogen deficit (Martinez-Reina & Pivonka
- * 2019's extra RANKL source). Sources are in pM/day per voxel; forming
- * osteoblasts' OPG was written by osteoblast_form and is added to here. */
+ * cells. Apoptosis is a random event per bone voxel at a rate raised by
+ * estrogen loss (Tomkinson 1997); a dead voxel keeps releasing RANKL until
+ * it is resorbed, which draws BMUs to it (targeted remodeling). Live
+ * osteocytes make OPG and sclerostin and little RANKL; estrogen loss lowers
+ * OPG and raises sclerostin. Sources are in pM/day per voxel, added to the
+ * fields' sources.
+ *
+ * Draws: one Philox4x32-10 call keyed by (seed, step, global index / 4)
+ * gives the four voxels of an aligned group of four along x one 32-bit
+ * word each (word = global index % 4): still a pure function of seed, step
+ * and voxel, at a quarter of the cost where a work-item walks a row. */
 
-__kernel void osteocyte_update(__constant tb_kparams *kp, __constant tb_kstep *ks, __global const float *f,
-                               __global const uchar *comp, __global float *ocy, __global float *src_rankl,
-                               __global float *src_opg, __global float *src_scl) {
-  const float deficit = 1.0f - ks->estrogen;
-  const float p_death = 1.0f - exp(-ks->ocy_apoptosis_per_day * kp->dt_days);
-  TB_FOR_ROW(kp, x, y, z, i) {
-    if (comp[i] == TB_COMP_OUTSIDE) {
-      src_rankl[i] = src_opg[i] = src_scl[i] = 0.0f;
-      continue;
-    }
+__kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_osteocyte *kp,
+                               __constant tb_kstep *ks, __global const float *f, __global const uchar *comp,
+                               __global float *ocy, __global float *src_rankl, __global float *src_opg,
+                               __global float *src_scl, int apoptosis) {
+  const float deficit = deficit_of(ks);
+  const float rate = kp->apoptosis_per_day * (1.0f + kp->apoptosis_estrogen_gain * deficit);
+  const float p_death = apoptosis ? 1.0f - exp(-rate * dom->dt_days) : 0.0f;
+  const float opg = kp->opg_pM_per_day * fmax(1.0f - kp->opg_estrogen_gain * deficit, 0.0f);
+  const float scl = kp->scl_pM_per_day * (1.0f + kp->scl_estrogen_gain * deficit);
+  /* Draws only below this threshold kill: compare the raw 32-bit words. */
+  const uint threshold = (uint)(p_death * 4294967040.0f);
+  uint cached = 0xffffffffu; /* the group whose draw r holds */
+  tb_philox4 r;
+  r.v[0] = r.v[1] = r.v[2] = r.v[3] = 0u;
+  TB_FOR_ROW(dom, x, y, z, i) {
+    if (comp[i] == TB_COMP_OUTSIDE) continue;
     float fi = f[i], v = ocy[i];
-    if (is_bone(fi) && v > 0.0f && random_u01(kp, ks->step, i, TB_RNG_OCY_APOPTOSIS, 0) < p_death) {
-      v = 0.0f;
-      ocy[i] = 0.0f;
+    if (threshold > 0u && is_bone(fi) && v > 0.0f) {
+      uint g = global_index(dom, x, y, z);
+      if ((g >> 2) != cached) {
+        r = tb_philox4x32(ks->step, g >> 2, TB_RNG_OCY_APOPTOSIS, 0u, dom->seed_lo, dom->seed_hi);
+        cached = g >> 2;
+      }
+      if (r.v[g & 3u] < threshold) {
+        v = 0.0f;
+        ocy[i] = 0.0f;
+      }
     }
-    float live = fi * v, dead = fi * (1.0f - v);
-    src_rankl[i] = live * kp->ocy_rankl_pM_per_day + dead * kp->dead_rankl_pM_per_day +
-                   (1.0f - fi) * kp->marrow_rankl_pM_per_day * deficit;
-    src_opg[i] += live * kp->ocy_opg_pM_per_day * fmax(1.0f - kp->opg_estrogen_gain * deficit, 0.0f);
-    src_scl[i] = live * kp->ocy_scl_pM_per_day * (1.0f + kp->scl_estrogen_gain * deficit);
+    if (fi <= 0.0f) continue;
+    float live = fi * v, dead = fi - live;
+    src_rankl[i] += live * kp->rankl_live_pM_per_day + dead * kp->rankl_dead_pM_per_day;
+    src_opg[i] += live * opg;
+    src_scl[i] += live * scl;
   }
 }

@@ -62,6 +62,11 @@ const char *tb_dev_error_name(int32_t cl_code);
  * build log on stderr and returns TB_ERR_DEVICE naming the files. */
 tb_status tb_dev_program(tb_device *d, const char *const *files, int nfiles, const char *options,
                          tb_program **out);
+/* The same, where sources[i] (when sources and sources[i] are not NULL) is
+ * the text of file i instead of the embedded copy: a process outside the
+ * library brings its own kernels this way. */
+tb_status tb_dev_program_sources(tb_device *d, const char *const *files, const char *const *sources, int nfiles,
+                                 const char *options, tb_program **out);
 void tb_dev_program_destroy(tb_program **p);
 /* An unknown name gives TB_ERR_INTERNAL listing the program's kernels. */
 tb_status tb_dev_kernel(tb_program *p, const char *name, tb_kernel **out);
@@ -103,6 +108,45 @@ tb_status tb_dev_launch(tb_device *d, tb_kernel *k, int32_t dims, const size_t *
 #define TB_LAUNCH(d, k, dims, gws, lws, ...)                                             \
   tb_dev_launch((d), (k), (dims), (gws), (lws), (const tb_arg[]){__VA_ARGS__},           \
                 (int32_t)(sizeof((const tb_arg[]){__VA_ARGS__}) / sizeof(tb_arg)))
+/* Kernel objects keep their arguments (FluidX3D's Kernel, darktable's
+ * per-iop kernels): bind every argument once after creating the kernel,
+ * change a scalar with tb_dev_set, and run with a launch shape. */
+#define TB_MAX_KERNEL_ARGS 40
+tb_status tb_dev_bind(tb_kernel *k, const tb_arg *args, int32_t nargs);
+#define TB_BIND(k, ...) \
+  tb_dev_bind((k), (const tb_arg[]){__VA_ARGS__}, (int32_t)(sizeof((const tb_arg[]){__VA_ARGS__}) / sizeof(tb_arg)))
+tb_status tb_dev_set(tb_kernel *k, int32_t index, tb_arg arg);
+const char *tb_kernel_name(const tb_kernel *k);
+/* Bytes one launch moves if it reads every bound buffer once and writes
+ * every non-const one once (the compulsory traffic for `trabecula bench`;
+ * kernels that skip most voxels move less). */
+double tb_kernel_traffic(const tb_kernel *k);
+
+/* A launch shape: dims, logical global sizes and optional local sizes
+ * (global sizes are rounded up to multiples of them). The device layer
+ * chooses shapes; kernels only bounds-check. */
+typedef struct tb_shape {
+  int32_t dims;
+  int32_t has_lws;
+  size_t gws[3];
+  size_t lws[3];
+} tb_shape;
+/* Row-structured kernels over nx x ny x nz (see tb_dev_row_chunk). */
+void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh);
+/* n independent work-items. */
+void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh);
+/* One work-group of up to `items` work-items (kernels that use barriers). */
+void tb_dev_shape_group(const tb_device *d, size_t items, tb_shape *sh);
+/* Enqueues a bound kernel; not blocking. */
+tb_status tb_dev_run(tb_device *d, tb_kernel *k, const tb_shape *sh);
+
+/* A view of bytes of parent starting at offset (a multiple of
+ * tb_dev_base_align); freed with tb_dev_free before its parent. */
+tb_status tb_dev_sub_buffer(tb_device *d, tb_buf *parent, size_t offset, size_t bytes, tb_buf **out);
+size_t tb_dev_base_align(const tb_device *d);
+/* Bytes in live buffers on the device. */
+uint64_t tb_dev_allocated(const tb_device *d);
+
 /* Waits for all enqueued work; reports execution errors. */
 tb_status tb_dev_finish(tb_device *d);
 

@@ -34,7 +34,7 @@ typedef struct tb_params {
   double marrow_rankl_pM_per_day;
   /* [signals] */
   double rankl_range_um, rankl_decay_per_day, opg_range_um, opg_decay_per_day, sclerostin_range_um,
-      sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tolerance, max_sweeps;
+      sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tolerance, tgfb_tolerance, max_cycles;
 } tb_params;
 
 typedef struct tb_param_info {
@@ -77,12 +77,9 @@ const char *tb_scenario_builtin(const char *name);
  * back to 1 from hormone_therapy_start_day when that is >= 0. */
 double tb_estrogen_level(const tb_params *p, double t_days);
 
-/* Converts to kernel units with the voxel size. reff_ref_pM is filled later
- * (it is measured on the initial state). */
-tb_status tb_params_to_kernel(const tb_params *p, double voxel_um, int nx, int ny, int nz, int row_chunk,
-                              tb_kparams *kp);
-/* Per-step systemic values at time t (days) for step counter step: the same
- * code the device compiles (kernels/estrogen.cl). */
-void tb_schedule_step(const tb_kparams *kp, double t_days, tb_u32 step, tb_kstep *ks);
+/* The schedule's constants in kernel units, and the step constants of a
+ * step: the same code the device compiles (kernels/estrogen.cl). */
+void tb_params_schedule(const tb_params *p, tb_kp_schedule *kp);
+tb_kstep tb_schedule_at(const tb_kp_schedule *kp, uint32_t step);
 
 #endif

@@ -29,15 +29,16 @@ typedef uint8_t tb_u8;
 
 /* Bits of the per-voxel flags byte. */
 #define TB_FLAG_DIR_MASK 0x07u   /* inward normal of the team's seed: 0..5 = +x,-x,+y,-y,+z,-z */
+#define TB_FLAG_NEW 0x80u        /* pflag: this voxel starts a new team this step */
 
-/* Signals solved as quasi-steady reaction-diffusion fields. */
-#define TB_FIELD_RANKL 0
-#define TB_FIELD_OPG 1
-#define TB_FIELD_SCLEROSTIN 2
-#define TB_FIELD_TGFB 3
-#define TB_NFIELDS 4
+/* Team table: slots of team_pos (int4: global x, y, z of the seed and its
+ * direction), team_time (float2: start and resorption end day), team_perf
+ * and team_used. Voxels name their team by slot (team_id, -1 none). */
+#define TB_TEAM_NONE (-1)
+#define TB_JOIN_NEW (-2)
 
-/* Per-row sums produced by stats_rows (see kernels/stats.cl). */
+/* Per-row sums produced by stats_rows (kernels/stats.cl) and reduced on the
+ * device (kernels/reduce.cl). */
 #define TB_STAT_BONE_TRAB 0      /* sum of bone fraction, trabecular */
 #define TB_STAT_TV_TRAB 1        /* voxel count, trabecular */
 #define TB_STAT_BONE_CORT 2
@@ -62,77 +63,123 @@ typedef uint8_t tb_u8;
 #define TB_STAT_SCL_SURF 21      /* sum of sclerostin over surface voxels */
 #define TB_NSTATS 22
 
-/* Parameters in kernel units, derived on the host from the scenario
- * (tb_params, physical units) and the sample's voxel size. All floats are
- * µm, days, pM or dimensionless as named. Uploaded once as a constant buffer. */
-typedef struct tb_kparams {
-  tb_i32 nx, ny, nz, row_chunk; /* grid; x voxels handled per work-item */
-  tb_u32 seed_lo, seed_hi;      /* Philox key */
-  float h_um;                   /* isotropic voxel size */
-  float dt_days;
+/* The block of the grid this device holds (STYLE.md: a domain every kernel
+ * uses for positions, so that an MPI split needs no kernel rewrite). Local
+ * arrays hold (nx + 2 halo) x (ny + 2 halo) x (nz + 2 halo) voxels with
+ * strides sy (one y step) and sz (one z step); voxel (x, y, z) of the block
+ * is at global position (x + ox, y + oy, z + oz). Random draws and team
+ * positions use global positions, so results do not depend on the split.
+ * One device today: offset 0, halo 0, local = global. */
+typedef struct tb_kdomain {
+  tb_i32 nx, ny, nz;    /* local extent, halo excluded */
+  tb_i32 ox, oy, oz;    /* offset of the block in the global grid */
+  tb_i32 gnx, gny, gnz; /* global extent */
+  tb_i32 halo;          /* ghost layers on each side */
+  tb_i32 sy, sz;        /* array strides of y and z */
+  float h_um;           /* isotropic voxel size */
+  float dt_days;        /* time step */
+  tb_u32 seed_lo, seed_hi; /* Philox key */
+  tb_i32 team_capacity; /* slots in the team table */
+  tb_i32 pad_[3];
+} tb_kdomain;
 
-  /* osteoclasts and resorption */
-  float init_rate_per_day;        /* BMU initiation rate per surface voxel in health */
-  float rankl_exponent;           /* initiation ~ (Reff/Reff_ref)^n */
-  float reff_ref_pM;              /* healthy mean effective RANKL at the surface */
-  float K_opg_per_pM;             /* RANKL-OPG binding: Reff = RANKL/(1 + K*OPG) */
-  float init_estrogen_gain;       /* initiation x (1 + g (1 - E)) */
-  float resorb_speed_um_per_day;  /* resorption front speed */
-  float resorb_period_days;       /* osteoclast team working life in health */
-  float survival_estrogen_gain;   /* team life x (1 + g (1 - E)) */
-  float lifetime_cv;              /* relative spread of team life (uniform) */
-  float tgfb_content_pM;          /* TGF-beta released per unit bone fraction resorbed, as a source pM/d per (1/d) */
-
-  /* osteoblasts and formation */
-  float reversal_days;            /* resorption end to formation start */
-  float mar_um_per_day;           /* mineral apposition rate in health */
-  float formation_period_days;    /* osteoblast team working life in health */
-  float ob_apoptosis_estrogen_gain; /* formation period / (1 + g (1 - E)) */
-  float K_tgfb_act_pM;            /* osteoblast recruitment activation by TGF-beta */
-  float K_scl_pM;                 /* Wnt inhibition: x K/(K + SCL) */
-  float scl_ref_pM;               /* healthy mean sclerostin at the bone surface, normalises Wnt */
-
-  /* osteocytes */
-  float ocy_apoptosis_per_day;    /* in health */
-  float ocy_apoptosis_estrogen_gain;
-  float ocy_rankl_pM_per_day;     /* live osteocyte RANKL source per bone voxel */
-  float dead_rankl_pM_per_day;    /* dead-osteocyte (empty lacuna) RANKL source */
-  float ocy_opg_pM_per_day;
-  float ocy_scl_pM_per_day;
-  float opg_estrogen_gain;        /* OPG source x (1 - g (1 - E)) */
-  float scl_estrogen_gain;        /* sclerostin source x (1 + g (1 - E)) */
-  float ob_opg_pM_per_day;        /* OPG from forming osteoblasts */
-
-  /* marrow */
-  float fat_tau_days;             /* adiposity relaxation time */
-  float marrow_rankl_pM_per_day;  /* immune-cell RANKL source in marrow, x (1 - E) */
-
-  /* systemic schedule (kernels/estrogen.cl) */
-  float estrogen_loss;            /* fraction of estrogen lost after menopause */
-  float menopause_day;            /* onset, days after t = 0 */
-  float decline_days;             /* e-folding time of the decline */
-  float hormone_therapy_day;      /* E restored to 1 from this day; < 0 none */
-  float fat_baseline;             /* healthy marrow adiposity */
-  float fat_estrogen_gain;        /* adiposity target + g (1 - E) */
-
-  /* fields: coupling D/h^2 and decay k, 1/day each */
-  float field_coupling[TB_NFIELDS];
-  float field_decay[TB_NFIELDS];
-} tb_kparams;
-
-/* Values that change each time step. */
+/* Values that change each step, written on the device by schedule_advance
+ * (kernels/estrogen.cl): no host transfer inside a step. */
 typedef struct tb_kstep {
-  float t_days;        /* time at the start of the step */
-  float estrogen;      /* E(t), 1 before menopause */
-  float team_life_days;/* osteoclast team life at this E (before jitter) */
-  float formation_days;/* osteoblast team working life at this E */
-  float init_factor;   /* estrogen/cytokine factor on initiation */
-  float fat_target;    /* marrow adiposity the marrow relaxes to */
-  float commit_bone;   /* MSC commitment to bone relative to health */
-  float ocy_apoptosis_per_day;
-  tb_u32 step;         /* global step counter from the start of the spin-up (Philox counter) */
-  tb_u32 pad_[3];
+  float t_days;   /* time at the start of the step */
+  float estrogen; /* E(t), 1 before menopause */
+  tb_u32 step;    /* global step counter from the start of the spin-up (Philox counter) */
+  tb_u32 pad_;
 } tb_kstep;
+
+/* The estrogen schedule (mechanism 1). */
+typedef struct tb_kp_schedule {
+  float estrogen_loss;       /* fraction of estrogen lost after menopause */
+  float menopause_day;       /* onset, days after t = 0 */
+  float decline_days;        /* e-folding time of the decline */
+  float hormone_therapy_day; /* E restored to 1 from this day; < 0 none */
+  float t_start_days;        /* time of step 0 (-spin-up) */
+  float dt_days;
+  float pad_[2];
+} tb_kp_schedule;
+
+/* Osteoclasts: initiation and resorption (mechanisms 2-4). */
+typedef struct tb_kp_osteoclast {
+  float init_rate_per_day;       /* BMU initiation rate per surface voxel in health */
+  float rankl_exponent;          /* initiation ~ (Reff/Reff_ref)^n */
+  float reff_ref_pM;             /* healthy mean effective RANKL at the surface (measured at start) */
+  float K_opg_per_pM;            /* RANKL-OPG binding: Reff = RANKL/(1 + K*OPG) */
+  float init_estrogen_gain;      /* initiation x (1 + g (1 - E)) */
+  float resorb_speed_um_per_day; /* resorption front speed */
+  float resorb_period_days;      /* team working life in health */
+  float survival_estrogen_gain;  /* team life x (1 + g (1 - E)) */
+  float lifetime_cv;             /* relative spread of team life (uniform) */
+  float tgfb_content_pM;         /* TGF-beta source per unit bone fraction resorbed per day */
+  float pad_[2];
+} tb_kp_osteoclast;
+
+/* Osteoblasts and formation (mechanisms 5-6). */
+typedef struct tb_kp_formation {
+  float reversal_days;              /* resorption end to formation start */
+  float mar_um_per_day;             /* mineral apposition rate in health */
+  float formation_period_days;      /* osteoblast team working life in health */
+  float ob_apoptosis_estrogen_gain; /* formation period / (1 + g (1 - E)) */
+  float K_tgfb_act_pM;              /* osteoblast recruitment activation by TGF-beta */
+  float K_scl_pM;                   /* Wnt inhibition: x K/(K + SCL) */
+  float scl_ref_pM;                 /* healthy mean sclerostin at the surface (measured at start) */
+  float resorb_speed_um_per_day;    /* cavity radius = speed x resorption time */
+  float fat_baseline;               /* MSC commitment: bone share relative to health */
+  float fat_estrogen_gain;
+  float ob_opg_pM_per_day;          /* OPG from forming osteoblasts */
+  float pad_;
+} tb_kp_formation;
+
+/* Osteocytes (mechanism 7). */
+typedef struct tb_kp_osteocyte {
+  float apoptosis_per_day;           /* in health */
+  float apoptosis_estrogen_gain;
+  float rankl_live_pM_per_day;       /* live osteocyte RANKL source per bone voxel */
+  float rankl_dead_pM_per_day;       /* empty lacuna RANKL source */
+  float opg_pM_per_day;
+  float scl_pM_per_day;
+  float opg_estrogen_gain;           /* OPG source x (1 - g (1 - E)) */
+  float scl_estrogen_gain;           /* sclerostin source x (1 + g (1 - E)) */
+} tb_kp_osteocyte;
+
+/* Marrow: MSC commitment and adiposity. */
+typedef struct tb_kp_marrow {
+  float fat_tau_days;      /* adiposity relaxation time */
+  float fat_baseline;      /* healthy marrow adiposity */
+  float fat_estrogen_gain; /* adiposity target + g (1 - E) */
+  float pad_;
+} tb_kp_marrow;
+
+/* Immune cells in marrow (mechanism 8, systemic today). */
+typedef struct tb_kp_immune {
+  float marrow_rankl_pM_per_day; /* T and B cell RANKL in marrow at full estrogen loss, x (1 - E) */
+  float pad_[3];
+} tb_kp_immune;
+
+/* Statistics (kernels/stats.cl). */
+typedef struct tb_kp_stats {
+  float K_opg_per_pM;  /* effective RANKL for the reference level */
+  float reversal_days; /* a team forms from tend + reversal */
+  float pad_[2];
+} tb_kp_stats;
+
+/* One diffusing signal on one multigrid level (kernels/signals.cl). */
+typedef struct tb_kp_field {
+  float decay_per_day;      /* k */
+  float coupling_per_day;   /* D/h^2 on the fine grid */
+  float pad_[2];
+} tb_kp_field;
+
+/* One multigrid level: its extent and the coupling scale 2^-level. */
+typedef struct tb_kp_level {
+  tb_i32 nx, ny, nz, level;
+  tb_i32 fine_nx, fine_ny, fine_nz; /* the next finer level */
+  float coupling_scale;             /* 2^-level: D of the level is D_fine x this */
+} tb_kp_level;
 
 /* Philox4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as
  * 1, 2, 3"): a counter-based generator, so every draw is a pure function of

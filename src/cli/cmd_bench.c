@@ -30,6 +30,8 @@ typedef struct bench_opts {
   int csv;
 } bench_opts;
 
+#define MAX_PROCS 32
+
 /* What one run measured. */
 typedef struct bench_result {
   char device[256];
@@ -37,13 +39,18 @@ typedef struct bench_result {
   double voxel_um, cortex_um, tb_th_um;
   size_t copy_bytes;
   double copy_gbps;
-  int32_t steps;
-  double wall_s;                /* the timed steps, end to end */
-  double proc_s[TB_NPROC];      /* per process, over the timed steps */
-  double launches[TB_NPROC];    /* per process, over the timed steps */
+  int32_t steps, nproc, nfields;
+  double wall_s;                 /* the timed steps, end to end */
+  double device_bytes;           /* device memory the simulation holds */
+  double state_bytes;            /* of which the state table's arrays */
+  double cycles, checks;         /* solver V-cycles and residual checks, over the timed steps */
+  char proc_name[MAX_PROCS][32];
+  double proc_s[MAX_PROCS];        /* per process, over the timed steps */
+  double launches[MAX_PROCS];      /* kernel launches */
+  double bytes[MAX_PROCS];         /* compulsory bytes moved (tb_kernel_traffic) */
 } bench_result;
 
-static const char SYNOPSIS[] = "usage: trabecula bench [--device SPEC] [--size N] [--steps N] [--format text|csv] [--help]\n";
+static const char SYNOPSIS[] = "usage: trabecula bench [--device SPEC] [--size N] [--steps N] [--format text|csv|json] [--help]\n";
 
 static void usage(FILE *out) {
   fputs(SYNOPSIS, out);
@@ -56,11 +63,13 @@ static void usage(FILE *out) {
           "                  default: TRABECULA_DEVICE, else the first GPU, else the first device\n"
           "  --size N        voxels per side, 16 to 1024 (default 96)\n"
           "  --steps N       timed steps after %d warm-up steps (default 20)\n"
-          "  --format F      'text' (aligned table, default) or 'csv'\n\n"
-          "Columns: seconds per step; voxel updates per second (voxels x launches / time, where a\n"
-          "diffusion launch is one solver sweep over every voxel); effective GB/s (compulsory bytes\n"
-          "per voxel x voxel updates / time); and that as a percentage of the copy kernel's GB/s.\n"
-          "Process times are wall clock including launch overhead and, for diffusion, the\n"
+          "  --format F      'text' (aligned table, default), 'csv' or 'json'\n\n"
+          "Per process (the rows of the process table): seconds per step; kernel launches per step;\n"
+          "effective GB/s (the bytes of every buffer its kernels bind, read once and written once\n"
+          "where not const, over its time) and that as a percentage of the copy kernel's GB/s; and\n"
+          "copy equivalents: its time per step over the time the copy kernel needs to read and write\n"
+          "4 bytes per voxel once. The whole step in copy equivalents is the figure to compare\n"
+          "across devices. Process times are wall clock including launch overhead and the solver's\n"
           "convergence checks; the copy kernel is timed by event profiling. On small grids the\n"
           "cortex and trabecular thickness shrink so that the phantom fits.\n",
           CORTEX_UM, WARMUP_STEPS);
@@ -91,9 +100,9 @@ static tb_status parse(int argc, char **argv, bench_opts *o, int *help) {
       o->steps = (int32_t)n;
     } else if (!strcmp(a, "--format")) {
       TRY(tb_arg_value(argc, argv, &i, &v));
-      CHECK(!strcmp(v, "text") || !strcmp(v, "csv"), TB_ERR_INPUT,
-            "option --format: expected 'text' or 'csv', got '%s'", v);
-      o->csv = !strcmp(v, "csv");
+      CHECK(!strcmp(v, "text") || !strcmp(v, "csv") || !strcmp(v, "json"), TB_ERR_INPUT,
+            "option --format: expected 'text', 'csv' or 'json', got '%s'", v);
+      o->csv = !strcmp(v, "csv") ? 1 : !strcmp(v, "json") ? 2 : 0;
     } else {
       CHECK(0, TB_ERR_INPUT, "bench: unknown option '%s'", a);
     }
@@ -123,7 +132,7 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
   tb_sim *sim = NULL;
   tb_phantom_params pp;
   tb_params p;
-  double before[TB_NPROC];
+  double before[MAX_PROCS][3];
 
   memset(r, 0, sizeof *r);
   phantom_params(o->size, &pp);
@@ -150,21 +159,34 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
   TRY(tb_sim_create(dev, &p, bone, labels, &sim));
   tb_sim_set_timing(sim, 1);
 
+  r->nproc = tb_sim_process_count(sim);
+  r->nfields = tb_sim_field_count(sim);
+  CHECK(r->nproc <= MAX_PROCS, TB_ERR_INTERNAL, "more than %d processes", MAX_PROCS);
+  r->device_bytes = (double)tb_sim_device_bytes(sim);
+  for (int32_t i = 0; i < tb_sim_array_count(sim); i++) r->state_bytes += (double)tb_sim_array_bytes(sim, i);
   for (int i = 0; i < WARMUP_STEPS; i++) TRY(tb_sim_step(sim));
-  for (int k = 0; k < TB_NPROC; k++) before[k] = tb_sim_process_seconds(sim, k);
+  for (int32_t k = 0; k < r->nproc; k++) {
+    before[k][0] = tb_sim_process_seconds(sim, k);
+    before[k][1] = tb_sim_process_launches(sim, k);
+    before[k][2] = tb_sim_process_bytes(sim, k);
+  }
   TRY(tb_dev_finish(dev));
   double t0 = tb_dev_now();
-  double sweeps = 0.0;
   for (int32_t i = 0; i < o->steps; i++) {
+    tb_solver_stats ss;
     TRY(tb_sim_step(sim));
-    sweeps += tb_sim_last_sweeps(sim);
+    TRY(tb_sim_solver_stats(sim, &ss));
+    r->cycles += ss.cycles;
+    r->checks += ss.checks;
   }
   TRY(tb_dev_finish(dev));
   r->wall_s = tb_dev_now() - t0;
   r->steps = o->steps;
-  for (int k = 0; k < TB_NPROC; k++) {
-    r->proc_s[k] = tb_sim_process_seconds(sim, k) - before[k];
-    r->launches[k] = k == TB_PROC_DIFFUSION ? sweeps : (double)o->steps;
+  for (int32_t k = 0; k < r->nproc; k++) {
+    snprintf(r->proc_name[k], sizeof r->proc_name[k], "%s", tb_sim_process_name(sim, k));
+    r->proc_s[k] = tb_sim_process_seconds(sim, k) - before[k][0];
+    r->launches[k] = tb_sim_process_launches(sim, k) - before[k][1];
+    r->bytes[k] = tb_sim_process_bytes(sim, k) - before[k][2];
   }
 cleanup:
   tb_sim_destroy(&sim);
@@ -174,13 +196,26 @@ cleanup:
   return st;
 }
 
-/* Derived columns of one process. */
-static void process_rates(const bench_result *r, int k, double *s_per_step, double *updates_per_s, double *gbps) {
+/* Seconds the copy kernel needs to read and write 4 bytes per voxel once. */
+static double copy_equivalent_s(const bench_result *r) {
   double nvox = (double)r->nx * r->ny * r->nz;
+  return r->copy_gbps > 0 ? 8.0 * nvox / (r->copy_gbps * 1e9) : NAN;
+}
+
+/* Derived columns of one process. */
+static void process_rates(const bench_result *r, int k, double *s_per_step, double *gbps, double *pct,
+                          double *copy_eq) {
   double t = r->proc_s[k];
   *s_per_step = t / r->steps;
-  *updates_per_s = t > 0 ? nvox * r->launches[k] / t : 0.0;
-  *gbps = tb_sim_process_bytes_per_voxel(k) * *updates_per_s / 1e9;
+  *gbps = t > 0 ? r->bytes[k] / t / 1e9 : 0.0;
+  *pct = r->copy_gbps > 0 ? 100.0 * *gbps / r->copy_gbps : 0.0;
+  *copy_eq = *s_per_step / copy_equivalent_s(r);
+}
+
+static double total_bytes(const bench_result *r) {
+  double b = 0.0;
+  for (int k = 0; k < r->nproc; k++) b += r->bytes[k];
+  return b;
 }
 
 static void print_text(FILE *out, const bench_result *r) {
@@ -188,45 +223,79 @@ static void print_text(FILE *out, const bench_result *r) {
   fprintf(out, "device: %s\n", r->device);
   fprintf(out, "grid: %d x %d x %d voxels (%.3g M), voxel %g um, cortex %g um, Tb.Th %g um\n", r->nx, r->ny,
           r->nz, nvox / 1e6, r->voxel_um, r->cortex_um, r->tb_th_um);
-  fprintf(out, "copy kernel: %.2f GB/s (%.0f MiB buffer, %d reps)\n", r->copy_gbps,
-          (double)r->copy_bytes / (1024.0 * 1024.0), COPY_REPS);
-  fprintf(out, "timed: %d steps after %d warm-up; diffusion %.1f sweeps per step\n\n", r->steps, WARMUP_STEPS,
-          r->launches[TB_PROC_DIFFUSION] / r->steps);
-  fprintf(out, "%-20s %11s %11s %12s %6s %9s %7s\n", "process", "s/step", "launch/step", "voxel upd/s", "B/vox",
-          "eff GB/s", "% copy");
-  double bytes = 0.0, proc_total = 0.0;
-  for (int k = 0; k < TB_NPROC; k++) {
-    double sps, ups, gbps;
-    process_rates(r, k, &sps, &ups, &gbps);
-    bytes += tb_sim_process_bytes_per_voxel(k) * nvox * r->launches[k];
-    proc_total += r->proc_s[k];
-    fprintf(out, "%-20s %11.3e %11.1f %12.3e %6.0f %9.3f %6.1f%%\n", tb_sim_process_names[k], sps,
-            r->launches[k] / r->steps, ups, tb_sim_process_bytes_per_voxel(k), gbps,
-            r->copy_gbps > 0 ? 100.0 * gbps / r->copy_gbps : 0.0);
+  fprintf(out, "copy kernel: %.2f GB/s (%.0f MiB buffer, %d reps); one copy equivalent (4 B/voxel read and written) = %.3g s\n",
+          r->copy_gbps, (double)r->copy_bytes / (1024.0 * 1024.0), COPY_REPS, copy_equivalent_s(r));
+  fprintf(out, "timed: %d steps after %d warm-up; %d fields, %.2f multigrid cycles and %.2f residual checks per step\n",
+          r->steps, WARMUP_STEPS, r->nfields, r->cycles / r->steps, r->checks / r->steps);
+  fprintf(out, "device memory: %.1f bytes per voxel (state table %.1f)\n\n", r->device_bytes / nvox,
+          r->state_bytes / nvox);
+  fprintf(out, "%-14s %11s %11s %9s %9s %7s %9s\n", "process", "s/step", "launch/step", "MB/step", "eff GB/s",
+          "% copy", "copy-eq");
+  for (int k = 0; k < r->nproc; k++) {
+    double sps, gbps, pct, ce;
+    process_rates(r, k, &sps, &gbps, &pct, &ce);
+    fprintf(out, "%-14s %11.3e %11.1f %9.2f %9.3f %6.1f%% %9.1f\n", r->proc_name[k], sps, r->launches[k] / r->steps,
+            r->bytes[k] / r->steps / 1e6, gbps, pct, ce);
   }
-  double total_gbps = r->wall_s > 0 ? bytes / r->wall_s / 1e9 : 0.0;
-  fprintf(out, "%-20s %11.3e %11s %12s %6s %9.3f %6.1f%%\n", "total (wall)", r->wall_s / r->steps, "", "", "",
-          total_gbps, r->copy_gbps > 0 ? 100.0 * total_gbps / r->copy_gbps : 0.0);
-  fprintf(out, "\n%.3f steps/s, %.4f s wall per step (processes %.1f%% of it)\n",
-          r->wall_s > 0 ? r->steps / r->wall_s : 0.0, r->wall_s / r->steps,
-          r->wall_s > 0 ? 100.0 * proc_total / r->wall_s : 0.0);
+  double total_gbps = r->wall_s > 0 ? total_bytes(r) / r->wall_s / 1e9 : 0.0;
+  fprintf(out, "%-14s %11.3e %11s %9.2f %9.3f %6.1f%% %9.1f\n", "step (wall)", r->wall_s / r->steps, "",
+          total_bytes(r) / r->steps / 1e6, total_gbps, r->copy_gbps > 0 ? 100.0 * total_gbps / r->copy_gbps : 0.0,
+          r->wall_s / r->steps / copy_equivalent_s(r));
+  fprintf(out, "\n%.3f steps/s, %.4f s wall per step, %.1f copy equivalents per step\n",
+          r->wall_s > 0 ? r->steps / r->wall_s : 0.0, r->wall_s / r->steps, r->wall_s / r->steps / copy_equivalent_s(r));
 }
 
 static void print_csv(FILE *out, const bench_result *r) {
-  double nvox = (double)r->nx * r->ny * r->nz, bytes = 0.0;
-  fprintf(out, "device,nx,ny,nz,voxel_um,copy_gbps,process,s_per_step,launches_per_step,voxel_updates_per_s,"
-               "bytes_per_voxel,eff_gbps,pct_copy\n");
-  for (int k = 0; k < TB_NPROC; k++) {
-    double sps, ups, gbps;
-    process_rates(r, k, &sps, &ups, &gbps);
-    bytes += tb_sim_process_bytes_per_voxel(k) * nvox * r->launches[k];
-    fprintf(out, "\"%s\",%d,%d,%d,%g,%.4f,%s,%.6e,%.3f,%.6e,%g,%.4f,%.2f\n", r->device, r->nx, r->ny, r->nz,
-            r->voxel_um, r->copy_gbps, tb_sim_process_names[k], sps, r->launches[k] / r->steps, ups,
-            tb_sim_process_bytes_per_voxel(k), gbps, r->copy_gbps > 0 ? 100.0 * gbps / r->copy_gbps : 0.0);
+  fprintf(out, "device,nx,ny,nz,voxel_um,copy_gbps,process,s_per_step,launches_per_step,bytes_per_step,eff_gbps,"
+               "pct_copy,copy_equivalents\n");
+  for (int k = 0; k < r->nproc; k++) {
+    double sps, gbps, pct, ce;
+    process_rates(r, k, &sps, &gbps, &pct, &ce);
+    fprintf(out, "\"%s\",%d,%d,%d,%g,%.4f,%s,%.6e,%.3f,%.6e,%.4f,%.2f,%.3f\n", r->device, r->nx, r->ny, r->nz,
+            r->voxel_um, r->copy_gbps, r->proc_name[k], sps, r->launches[k] / r->steps, r->bytes[k] / r->steps,
+            gbps, pct, ce);
   }
-  double gbps = r->wall_s > 0 ? bytes / r->wall_s / 1e9 : 0.0;
-  fprintf(out, "\"%s\",%d,%d,%d,%g,%.4f,total,%.6e,,,,%.4f,%.2f\n", r->device, r->nx, r->ny, r->nz, r->voxel_um,
-          r->copy_gbps, r->wall_s / r->steps, gbps, r->copy_gbps > 0 ? 100.0 * gbps / r->copy_gbps : 0.0);
+  double gbps = r->wall_s > 0 ? total_bytes(r) / r->wall_s / 1e9 : 0.0;
+  fprintf(out, "\"%s\",%d,%d,%d,%g,%.4f,step,%.6e,,%.6e,%.4f,%.2f,%.3f\n", r->device, r->nx, r->ny, r->nz,
+          r->voxel_um, r->copy_gbps, r->wall_s / r->steps, total_bytes(r) / r->steps, gbps,
+          r->copy_gbps > 0 ? 100.0 * gbps / r->copy_gbps : 0.0, r->wall_s / r->steps / copy_equivalent_s(r));
+}
+
+static void json_str(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fputc('\\', out);
+    if ((unsigned char)*s >= 0x20) fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+static void print_json(FILE *out, const bench_result *r) {
+  double nvox = (double)r->nx * r->ny * r->nz;
+  fputs("{\n  \"device\": ", out);
+  json_str(out, r->device);
+  fprintf(out, ",\n  \"grid\": [%d, %d, %d],\n  \"voxels\": %.0f,\n  \"voxel_um\": %g,\n", r->nx, r->ny, r->nz, nvox,
+          r->voxel_um);
+  fprintf(out, "  \"copy_gbps\": %.6g,\n  \"copy_buffer_bytes\": %zu,\n  \"copy_equivalent_seconds\": %.6g,\n",
+          r->copy_gbps, r->copy_bytes, copy_equivalent_s(r));
+  fprintf(out, "  \"steps\": %d,\n  \"seconds_per_step\": %.6g,\n  \"copy_equivalents_per_step\": %.6g,\n", r->steps,
+          r->wall_s / r->steps, r->wall_s / r->steps / copy_equivalent_s(r));
+  fprintf(out, "  \"device_bytes_per_voxel\": %.6g,\n  \"state_bytes_per_voxel\": %.6g,\n", r->device_bytes / nvox,
+          r->state_bytes / nvox);
+  fprintf(out, "  \"fields\": %d,\n  \"multigrid_cycles_per_step\": %.6g,\n  \"residual_checks_per_step\": %.6g,\n",
+          r->nfields, r->cycles / r->steps, r->checks / r->steps);
+  fputs("  \"processes\": [\n", out);
+  for (int k = 0; k < r->nproc; k++) {
+    double sps, gbps, pct, ce;
+    process_rates(r, k, &sps, &gbps, &pct, &ce);
+    fputs("    {\"name\": ", out);
+    json_str(out, r->proc_name[k]);
+    fprintf(out,
+            ", \"seconds_per_step\": %.6g, \"launches_per_step\": %.6g, \"bytes_per_step\": %.6g, "
+            "\"effective_gbps\": %.6g, \"percent_of_copy\": %.4g, \"copy_equivalents_per_step\": %.6g}%s\n",
+            sps, r->launches[k] / r->steps, r->bytes[k] / r->steps, gbps, pct, ce, k + 1 < r->nproc ? "," : "");
+  }
+  fputs("  ]\n}\n", out);
 }
 
 int tb_cmd_bench(int argc, char **argv) {
@@ -244,7 +313,8 @@ int tb_cmd_bench(int argc, char **argv) {
   }
   st = run_bench(&o, &r);
   if (st != TB_OK) return tb_exit_code(st);
-  if (o.csv) print_csv(stdout, &r);
+  if (o.csv == 1) print_csv(stdout, &r);
+  else if (o.csv == 2) print_json(stdout, &r);
   else print_text(stdout, &r);
   return 0;
 }

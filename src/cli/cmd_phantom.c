@@ -11,18 +11,21 @@
 #include "trabecula/phantom.h"
 
 static void usage(FILE *out) {
-  tb_phantom_params d;
+  tb_phantom_params d, hu;
   tb_phantom_params_default(&d);
-  const double defaults[] = {d.size, d.spacing_um, d.bvtv, d.tb_th_um, d.cortex_um, (double)d.seed};
+  tb_phantom_params_human(&hu);
+  const double defaults[] = {d.size, d.spacing_um, d.bvtv, d.tb_th_um, d.tb_n_per_mm, d.cortex_um, (double)d.seed};
   int count = 0;
   const tb_phantom_option *o = tb_phantom_options(&count);
-  fputs("usage: trabecula phantom [-o FILE] [--size N] [--spacing UM] [--bvtv F] [--tb-th UM]\n"
-        "                         [--cortex UM] [--seed N]\n"
+  fputs("usage: trabecula phantom [-o FILE] [--human] [--size N] [--spacing UM] [--bvtv F]\n"
+        "                         [--tb-th UM] [--tb-n PER_MM] [--cortex UM] [--seed N]\n"
         "\n"
         "Writes a deterministic synthetic sample: a rod-plate trabecular network on a Voronoi\n"
         "tessellation stretched along z, with BV/TV hit by bisection on the thickness. With --cortex\n"
         "the sample is a cylinder along z (radius 0.45 x side) with a cortical shell (~5 % porosity).\n"
-        "The same options always give the same bit-identical sample.\n"
+        "Tb.Th and Tb.N are what 'trabecula morph FILE --labels LABELS' reports for the trabecular\n"
+        "compartment: each try is measured the same way. The same options always give the same\n"
+        "bit-identical sample.\n"
         "\n"
         "options:\n"
         "  -o FILE        output (default phantom.nrrd):\n"
@@ -30,6 +33,11 @@ static void usage(FILE *out) {
         "                        (0 outside, 1 trabecular, 2 cortical) as <stem>_labels.nrrd\n"
         "                 .h5    own HDF5 layout: /volume and /compartment labels\n",
         out);
+  fprintf(out,
+          "  --human        start from a human iliac-crest-like sample (healthy reference, Rubin 2010):\n"
+          "                 --size %d --spacing %g --bvtv %g --tb-th %g --tb-n %g --cortex %g --seed %llu;\n"
+          "                 the other options change it\n",
+          hu.size, hu.spacing_um, hu.bvtv, hu.tb_th_um, hu.tb_n_per_mm, hu.cortex_um, (unsigned long long)hu.seed);
   for (int i = 0; i < count; i++) {
     char unit[32] = "";
     if (o[i].unit[0]) snprintf(unit, sizeof unit, " %s", o[i].unit);
@@ -94,12 +102,16 @@ int tb_cmd_phantom(int argc, char **argv) {
   char *label_file = NULL;
   const char *out = "phantom.nrrd";
   tb_phantom_params_default(&p);
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--human")) tb_phantom_params_human(&p);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = NULL;
     int64_t k = 0;
     if (tb_arg_is_help(a)) {
       usage(stdout);
       return 0;
+    } else if (!strcmp(a, "--human")) {
+      /* applied before the other options */
     } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
       TRY(tb_arg_value(argc, argv, &i, &out));
     } else if (!strcmp(a, "--size")) {
@@ -115,6 +127,9 @@ int tb_cmd_phantom(int argc, char **argv) {
     } else if (!strcmp(a, "--tb-th")) {
       TRY(tb_arg_value(argc, argv, &i, &v));
       TRY(tb_arg_double(a, v, &p.tb_th_um));
+    } else if (!strcmp(a, "--tb-n")) {
+      TRY(tb_arg_value(argc, argv, &i, &v));
+      TRY(tb_arg_double(a, v, &p.tb_n_per_mm));
     } else if (!strcmp(a, "--cortex")) {
       TRY(tb_arg_value(argc, argv, &i, &v));
       TRY(tb_arg_double(a, v, &p.cortex_um));
@@ -133,6 +148,8 @@ int tb_cmd_phantom(int argc, char **argv) {
   TRY(tb_phantom_check(&p));
 
   TRY(tb_phantom_generate_info(&p, &bone, &labels, &info));
+  char tbn[32] = "automatic";
+  if (p.tb_n_per_mm > 0) snprintf(tbn, sizeof tbn, "%.3f", p.tb_n_per_mm);
   if (h5) {
     TRY(tb_io_write_volume_h5(out, bone, labels));
   } else {
@@ -143,12 +160,14 @@ int tb_cmd_phantom(int argc, char **argv) {
     }
   }
 
-  printf("%s: %d^3 voxels of %g um, trabecular BV/TV %.4f (target %.4f), thickness %.1f um "
-         "(rod diameter = plate thickness, for Tb.Th ~%.0f um), cells %.0f x %.0f x %.0f um, "
-         "plates %.0f %% of faces, rods %.0f %% of edges, ",
-         out, p.size, p.spacing_um, info.bvtv, p.bvtv, info.thickness_um,
-         p.tb_th_um > 0 ? p.tb_th_um : 7.5 * p.spacing_um, info.cell_um[0], info.cell_um[1], info.cell_um[2],
-         100.0 * info.plate_fraction, 100.0 * info.rod_fraction);
+  printf("%s: %d^3 voxels of %g um, trabecular BV/TV %.4f (target %.4f), Tb.Th %.1f um (target %.0f), "
+         "Tb.Sp %.1f um, Tb.N %.3f /mm (target %s), as trabecula morph measures the trabecular "
+         "compartment; thickness %.1f um (rod diameter = plate thickness), cells %.0f x %.0f x %.0f um, "
+         "plates %.0f %% of faces, rods %.0f %% of edges, %.0f %% of the bone in plates, ",
+         out, p.size, p.spacing_um, info.bvtv, p.bvtv, info.tb_th_um, p.tb_th_um > 0 ? p.tb_th_um : 7.5 * p.spacing_um,
+         info.tb_sp_um, info.tb_n_per_mm, tbn, info.thickness_um, info.cell_um[0], info.cell_um[1],
+         info.cell_um[2], 100.0 * info.plate_fraction, 100.0 * info.rod_fraction,
+         100.0 * info.plate_volume_share);
   if (p.cortex_um > 0)
     printf("cortex %g um (porosity %.1f %%, outer radius %.0f um), ", p.cortex_um,
            100.0 * info.cortex_porosity, info.radius_um);

@@ -64,13 +64,48 @@ void tb_dev_free(tb_buf **b) {
   if (!b || !*b) return;
   if ((*b)->mem) {
     clReleaseMemObject((*b)->mem);
-    (*b)->dev->allocated -= (*b)->size;
+    if (!(*b)->sub) (*b)->dev->allocated -= (*b)->size;
   }
   free(*b);
   *b = NULL;
 }
 
 size_t tb_buf_size(const tb_buf *b) { return b ? b->size : 0; }
+
+size_t tb_dev_base_align(const tb_device *d) {
+  cl_uint bits = 0;
+  if (clGetDeviceInfo(d->id, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof bits, &bits, NULL) != CL_SUCCESS || bits < 8)
+    bits = 4096 * 8;
+  return bits / 8;
+}
+
+uint64_t tb_dev_allocated(const tb_device *d) { return d->allocated; }
+
+tb_status tb_dev_sub_buffer(tb_device *d, tb_buf *parent, size_t offset, size_t bytes, tb_buf **out) {
+  tb_status st = TB_OK;
+  tb_buf *b = NULL;
+  *out = NULL;
+  CHECK(parent && !parent->sub && bytes > 0 && offset + bytes <= parent->size, TB_ERR_INTERNAL,
+        "tb_dev_sub_buffer: bytes %zu at %zu do not lie inside a buffer of %zu", bytes, offset,
+        parent ? parent->size : 0);
+  CHECK(offset % tb_dev_base_align(d) == 0, TB_ERR_INTERNAL,
+        "tb_dev_sub_buffer: offset %zu is not a multiple of the device's base alignment %zu", offset,
+        tb_dev_base_align(d));
+  b = calloc(1, sizeof *b);
+  CHECK(b, TB_ERR_NOMEM, "out of memory");
+  b->dev = d;
+  b->size = bytes;
+  b->sub = 1;
+  cl_buffer_region region = {offset, bytes};
+  cl_int err = CL_SUCCESS;
+  b->mem = clCreateSubBuffer(parent->mem, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, &region, &err);
+  CL_CHECK(err, "creating a sub-buffer of %zu bytes at %zu on %s", bytes, offset, d->name);
+  *out = b;
+  b = NULL;
+cleanup:
+  tb_dev_free(&b);
+  return st;
+}
 
 static tb_status check_range(const tb_device *d, const tb_buf *b, size_t offset, size_t bytes,
                              const void *host, const char *what) {

@@ -345,6 +345,39 @@ int32_t tb_dev_row_chunk(const tb_device *d, int32_t nx) {
 
 const size_t *tb_dev_local_size(const tb_device *d) { return d->has_lws ? d->lws : NULL; }
 
+void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh) {
+  memset(sh, 0, sizeof *sh);
+  int32_t chunk = tb_dev_row_chunk(d, nx);
+  sh->dims = 3;
+  sh->gws[0] = (size_t)((nx + chunk - 1) / chunk);
+  sh->gws[1] = (size_t)(ny > 0 ? ny : 1);
+  sh->gws[2] = (size_t)(nz > 0 ? nz : 1);
+  sh->has_lws = d->has_lws;
+  for (int i = 0; i < 3; i++) sh->lws[i] = d->has_lws ? d->lws[i] : 1;
+}
+
+void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh) {
+  memset(sh, 0, sizeof *sh);
+  sh->dims = 1;
+  sh->gws[0] = n > 0 ? n : 1;
+  sh->lws[0] = sh->lws[1] = sh->lws[2] = 1;
+  if (tb_dev_is_gpu(d)) {
+    sh->has_lws = 1;
+    sh->lws[0] = d->max_wg >= 64 ? 64 : d->max_wg;
+  }
+}
+
+void tb_dev_shape_group(const tb_device *d, size_t items, tb_shape *sh) {
+  memset(sh, 0, sizeof *sh);
+  if (items > d->max_wg) items = d->max_wg;
+  if (items > d->max_item[0]) items = d->max_item[0];
+  sh->dims = 1;
+  sh->gws[0] = items;
+  sh->lws[0] = items;
+  sh->lws[1] = sh->lws[2] = 1;
+  sh->has_lws = 1;
+}
+
 double tb_dev_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

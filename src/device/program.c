@@ -91,7 +91,13 @@ static void print_build_log(tb_program *p) {
 
 tb_status tb_dev_program(tb_device *d, const char *const *files, int nfiles, const char *options,
                          tb_program **out) {
+  return tb_dev_program_sources(d, files, NULL, nfiles, options, out);
+}
+
+tb_status tb_dev_program_sources(tb_device *d, const char *const *files, const char *const *sources, int nfiles,
+                                 const char *options, tb_program **out) {
   tb_status st = TB_OK;
+  char opts[1024];
   tb_program *p = NULL;
   char **src = NULL; /* 2 per file: a #line directive, then the file */
   *out = NULL;
@@ -111,12 +117,21 @@ tb_status tb_dev_program(tb_device *d, const char *const *files, int nfiles, con
     /* The leading newline ends a previous file that lacks one; #line makes
      * build messages name the right file and line. */
     snprintf(src[2 * i], n, "\n#line 1 \"%s\"\n", files[i]);
-    TRY(load_source(files[i], &src[2 * i + 1]));
+    if (sources && sources[i]) {
+      size_t len = strlen(sources[i]);
+      src[2 * i + 1] = malloc(len + 1);
+      CHECK(src[2 * i + 1], TB_ERR_NOMEM, "out of memory building an OpenCL program");
+      memcpy(src[2 * i + 1], sources[i], len + 1);
+    } else {
+      TRY(load_source(files[i], &src[2 * i + 1]));
+    }
   }
+  /* Argument info lets tb_kernel_traffic tell read-only buffers apart. */
+  snprintf(opts, sizeof opts, "-cl-kernel-arg-info %s", options ? options : "");
   cl_int err = CL_SUCCESS;
   p->prog = clCreateProgramWithSource(d->ctx, (cl_uint)(2 * nfiles), (const char **)src, NULL, &err);
   CL_CHECK(err, "cannot create an OpenCL program from %s", p->files);
-  err = clBuildProgram(p->prog, 1, &d->id, options ? options : "", NULL, NULL);
+  err = clBuildProgram(p->prog, 1, &d->id, opts, NULL, NULL);
   if (err == CL_BUILD_PROGRAM_FAILURE || err == CL_INVALID_BUILD_OPTIONS) {
     st = tb_error(TB_ERR_DEVICE, "building the OpenCL program from %s%s%s on %s failed (%s); build log follows",
                   p->files, options && options[0] ? " with options " : "", options ? options : "", d->name,
@@ -166,6 +181,13 @@ tb_status tb_dev_kernel(tb_program *p, const char *name, tb_kernel **out) {
   CL_CHECK(clGetKernelWorkGroupInfo(k->kern, p->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof k->wg_size,
                                     &k->wg_size, NULL),
            "cannot read the work-group size of kernel %s", name);
+  CHECK(k->nargs <= TB_MAX_KERNEL_ARGS, TB_ERR_INTERNAL, "kernel %s has %u arguments: at most %d are supported",
+        name, (unsigned)k->nargs, TB_MAX_KERNEL_ARGS);
+  for (cl_uint a = 0; a < k->nargs; a++) {
+    cl_kernel_arg_type_qualifier q = 0;
+    if (clGetKernelArgInfo(k->kern, a, CL_KERNEL_ARG_TYPE_QUALIFIER, sizeof q, &q, NULL) == CL_SUCCESS)
+      k->arg_const[a] = (q & CL_KERNEL_ARG_TYPE_CONST) != 0;
+  }
   *out = k;
   k = NULL;
 cleanup:
@@ -272,6 +294,90 @@ tb_status tb_dev_finish(tb_device *d) {
   tb_status st = TB_OK;
   CL_CHECK(clFinish(d->queue), "device work failed on %s (TRABECULA_SYNC=1 names the failing kernel)",
            d->name);
+cleanup:
+  return st;
+}
+
+static tb_status set_arg(tb_kernel *k, int32_t i, const tb_arg *a) {
+  tb_status st = TB_OK;
+  k->arg_bytes[i] = 0;
+  switch (a->kind) {
+  case TB_ARG_BUF: {
+    const tb_buf *b = a->ptr;
+    CHECK(b, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer is NULL", k->name, (int)i);
+    CHECK(b->dev == k->dev, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer belongs to another device",
+          k->name, (int)i);
+    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, sizeof(cl_mem), &b->mem),
+             "kernel %s argument %d (a buffer of %zu bytes)", k->name, (int)i, b->size);
+    k->arg_bytes[i] = b->size;
+    break;
+  }
+  case TB_ARG_VALUE:
+    CHECK(a->ptr && a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: empty value", k->name, (int)i);
+    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, a->ptr), "kernel %s argument %d (a %u-byte value)",
+             k->name, (int)i, (unsigned)a->size);
+    break;
+  case TB_ARG_LOCAL:
+    CHECK(a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: zero bytes of local memory", k->name, (int)i);
+    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, NULL), "kernel %s argument %d (%u bytes of local memory)",
+             k->name, (int)i, (unsigned)a->size);
+    break;
+  default:
+    CHECK(0, TB_ERR_INTERNAL, "kernel %s argument %d: unknown kind %d (use TB_BUF, TB_F32, ...)", k->name, (int)i,
+          (int)a->kind);
+  }
+cleanup:
+  return st;
+}
+
+tb_status tb_dev_bind(tb_kernel *k, const tb_arg *args, int32_t nargs) {
+  tb_status st = TB_OK;
+  CHECK(k && (args || nargs == 0), TB_ERR_INTERNAL, "tb_dev_bind: missing argument");
+  CHECK(nargs == (int32_t)k->nargs, TB_ERR_INTERNAL, "kernel %s takes %u arguments, the binding gave %d", k->name,
+        (unsigned)k->nargs, (int)nargs);
+  for (int32_t i = 0; i < nargs; i++) TRY(set_arg(k, i, &args[i]));
+  k->bound = 1;
+cleanup:
+  return st;
+}
+
+tb_status tb_dev_set(tb_kernel *k, int32_t index, tb_arg arg) {
+  tb_status st = TB_OK;
+  CHECK(k && index >= 0 && index < (int32_t)k->nargs, TB_ERR_INTERNAL, "tb_dev_set: kernel %s has no argument %d",
+        k ? k->name : "?", (int)index);
+  TRY(set_arg(k, index, &arg));
+cleanup:
+  return st;
+}
+
+double tb_kernel_traffic(const tb_kernel *k) {
+  double bytes = 0.0;
+  for (cl_uint a = 0; a < k->nargs; a++) bytes += (double)k->arg_bytes[a] * (k->arg_const[a] ? 1.0 : 2.0);
+  return bytes;
+}
+
+const char *tb_kernel_name(const tb_kernel *k) { return k->name; }
+
+tb_status tb_dev_run(tb_device *d, tb_kernel *k, const tb_shape *sh) {
+  tb_status st = TB_OK;
+  size_t g[3], group = 1;
+  CHECK(d && k && sh && k->dev == d, TB_ERR_INTERNAL, "tb_dev_run: missing or foreign kernel");
+  CHECK(k->bound, TB_ERR_INTERNAL, "kernel %s was run before its arguments were bound (tb_dev_bind)", k->name);
+  for (int32_t i = 0; i < sh->dims; i++) {
+    g[i] = sh->gws[i] > 0 ? sh->gws[i] : 1;
+    if (sh->has_lws) {
+      g[i] = (g[i] + sh->lws[i] - 1) / sh->lws[i] * sh->lws[i];
+      group *= sh->lws[i];
+    }
+  }
+  CHECK(group <= k->wg_size, TB_ERR_DEVICE,
+        "kernel %s: a work-group of %zu work-items exceeds the %zu this kernel allows on %s; set "
+        "TRABECULA_LOCAL_SIZE smaller, or to none",
+        k->name, group, k->wg_size, d->name);
+  cl_int err = clEnqueueNDRangeKernel(d->queue, k->kern, (cl_uint)sh->dims, NULL, g, sh->has_lws ? sh->lws : NULL,
+                                      0, NULL, NULL);
+  if (err == CL_SUCCESS && d->sync) err = clFinish(d->queue);
+  CL_CHECK(err, "running kernel %s on %s", k->name, d->name);
 cleanup:
   return st;
 }

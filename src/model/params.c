@@ -104,9 +104,11 @@ const tb_param_info tb_param_table[] = {
     {"signals", "sclerostin_decay_per_day", F(sclerostin_decay_per_day), "1/day", 1, 1e-6, 1e4, 0, "sclerostin turnover [estimate]"},
     {"signals", "tgfb_range_um", F(tgfb_range_um), "um", 50, 1, 1e5, 0, "TGF-beta decay length around a cavity (MODEL.md)"},
     {"signals", "tgfb_decay_per_day", F(tgfb_decay_per_day), "1/day", 1, 1e-6, 1e4, 0, "TGF-beta turnover (Pivonka 2008 D_TGFb)"},
-    {"signals", "tolerance", F(tolerance), "1", 1e-3, 1e-6, 0.1, 0,
-     "each field is solved until the largest update is below this fraction of the field's maximum"},
-    {"signals", "max_sweeps", F(max_sweeps), "1", 5000, 1, 1e6, 1, "limit on solver sweeps per field and step"},
+    {"signals", "tolerance", F(tolerance), "1", 1e-2, 1e-6, 0.1, 0,
+     "solver stops at ||residual|| <= tolerance x turnover x ||field|| (L2): relative error <= tolerance"},
+    {"signals", "tgfb_tolerance", F(tgfb_tolerance), "1", 5e-2, 1e-6, 0.5, 0,
+     "TGF-beta's own tolerance: recruitment TGF/(TGF + K_act) saturates at cavities (K_act 0.00455 pM) [estimate]"},
+    {"signals", "max_cycles", F(max_cycles), "1", 50, 1, 1e5, 1, "limit on multigrid V-cycles per step"},
 };
 const int tb_param_count = (int)(sizeof tb_param_table / sizeof tb_param_table[0]);
 
@@ -261,89 +263,23 @@ cleanup:
   return st;
 }
 
-double tb_estrogen_level(const tb_params *p, double t_days) {
-  tb_kparams kp;
-  memset(&kp, 0, sizeof kp);
-  kp.estrogen_loss = (float)p->estrogen_loss;
-  kp.menopause_day = (float)p->menopause_day;
-  kp.decline_days = (float)p->decline_days;
-  kp.hormone_therapy_day = (float)p->hormone_therapy_start_day;
-  return estrogen_level(kp, (float)t_days);
-}
-
-tb_status tb_params_to_kernel(const tb_params *p, double h, int nx, int ny, int nz, int row_chunk, tb_kparams *kp) {
-  tb_status st = TB_OK;
-  TRY(tb_params_validate(p, h));
+void tb_params_schedule(const tb_params *p, tb_kp_schedule *kp) {
   memset(kp, 0, sizeof *kp);
-  kp->nx = nx;
-  kp->ny = ny;
-  kp->nz = nz;
-  kp->row_chunk = row_chunk;
-  uint64_t seed = (uint64_t)p->seed;
-  kp->seed_lo = (tb_u32)(seed & 0xffffffffu);
-  kp->seed_hi = (tb_u32)(seed >> 32) ^ 0x7ab3c1d5u;
-  kp->h_um = (float)h;
-  kp->dt_days = (float)p->dt_days;
-
-  /* A surface voxel stands for h^2 of bone surface; one BMU covers the
-   * footprint of its cavity, pi R0^2 with R0 = speed x period. A surface
-   * point is then remodelled activation_frequency times a year. */
-  double r0 = p->resorption_speed_um_per_day * p->resorption_period_days;
-  kp->init_rate_per_day = (float)(p->activation_frequency_per_year / 365.25 * h * h / (3.14159265358979323846 * r0 * r0));
-  kp->rankl_exponent = (float)p->rankl_exponent;
-  kp->reff_ref_pM = 1.0f; /* measured on the initial state by the simulation */
-  kp->K_opg_per_pM = (float)p->K_opg_per_pM;
-  kp->init_estrogen_gain = (float)p->estrogen_initiation_gain;
-  kp->resorb_speed_um_per_day = (float)p->resorption_speed_um_per_day;
-  kp->resorb_period_days = (float)p->resorption_period_days;
-  kp->survival_estrogen_gain = (float)p->estrogen_survival_gain;
-  kp->lifetime_cv = (float)p->lifetime_cv;
-  kp->tgfb_content_pM = (float)p->tgfb_release_pM;
-
-  kp->reversal_days = (float)p->reversal_period_days;
-  kp->mar_um_per_day = (float)p->mar_um_per_day;
-  kp->formation_period_days = (float)p->formation_period_days;
-  kp->ob_apoptosis_estrogen_gain = (float)p->estrogen_ob_apoptosis_gain;
-  kp->K_tgfb_act_pM = (float)p->K_tgfb_act_pM;
-  kp->K_scl_pM = (float)p->K_sclerostin_pM;
-  kp->scl_ref_pM = (float)p->K_sclerostin_pM; /* measured on the initial state by the simulation */
-
-  kp->ocy_apoptosis_per_day = (float)(p->ocy_apoptosis_per_year / 365.25);
-  kp->ocy_apoptosis_estrogen_gain = (float)p->estrogen_ocy_apoptosis_gain;
-  kp->ocy_rankl_pM_per_day = (float)p->rankl_live_pM_per_day;
-  kp->dead_rankl_pM_per_day = (float)p->rankl_dead_pM_per_day;
-  kp->ocy_opg_pM_per_day = (float)p->opg_pM_per_day;
-  kp->ocy_scl_pM_per_day = (float)p->sclerostin_pM_per_day;
-  kp->opg_estrogen_gain = (float)p->estrogen_opg_gain;
-  kp->scl_estrogen_gain = (float)p->estrogen_sclerostin_gain;
-  kp->ob_opg_pM_per_day = (float)p->osteoblast_opg_pM_per_day;
-
-  kp->fat_tau_days = (float)p->fat_tau_days;
-  kp->marrow_rankl_pM_per_day = (float)p->marrow_rankl_pM_per_day;
-
   kp->estrogen_loss = (float)p->estrogen_loss;
   kp->menopause_day = (float)p->menopause_day;
   kp->decline_days = (float)p->decline_days;
   kp->hormone_therapy_day = (float)p->hormone_therapy_start_day;
-  kp->fat_baseline = (float)p->fat_baseline;
-  kp->fat_estrogen_gain = (float)p->estrogen_fat_gain;
-
-  /* Each signal is set by its reach lambda and turnover k: D = k lambda^2
-   * (MODEL.md, "How far signals reach"). */
-  const double range[TB_NFIELDS] = {p->rankl_range_um, p->opg_range_um, p->sclerostin_range_um, p->tgfb_range_um};
-  const double decay[TB_NFIELDS] = {p->rankl_decay_per_day, p->opg_decay_per_day, p->sclerostin_decay_per_day,
-                                    p->tgfb_decay_per_day};
-  for (int f = 0; f < TB_NFIELDS; f++) {
-    kp->field_decay[f] = (float)decay[f];
-    kp->field_coupling[f] = (float)(decay[f] * range[f] * range[f] / (h * h));
-  }
-cleanup:
-  return st;
+  kp->t_start_days = (float)-p->spinup_days;
+  kp->dt_days = (float)p->dt_days;
 }
 
-void tb_schedule_step(const tb_kparams *kp, double t_days, tb_u32 step, tb_kstep *ks) {
-  *ks = estrogen_schedule(*kp, (float)t_days, step);
+double tb_estrogen_level(const tb_params *p, double t_days) {
+  tb_kp_schedule kp;
+  tb_params_schedule(p, &kp);
+  return estrogen_level(kp, (float)t_days);
 }
+
+tb_kstep tb_schedule_at(const tb_kp_schedule *kp, uint32_t step) { return schedule_at(*kp, step); }
 
 void tb_params_print_help(FILE *out) {
   const char *last = "";

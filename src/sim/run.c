@@ -59,7 +59,10 @@ typedef struct run_ctx {
   int32_t nsnap, cap;
   int32_t *snap_index;
   double *snap_time;
-  float *fields[TB_NOUT];
+  int32_t nout;
+  float *fields[64];
+  const char *out_names[64];
+  int32_t i_bone, i_resorbed, i_formed;
   /* invariants and figures */
   double bone_at_reset, res_total, form_total, bone_first;
   double t_last_reset;
@@ -212,7 +215,7 @@ static tb_status snapshot(run_ctx *c) {
   double t = tb_sim_time_days(c->sim);
   double h = c->bone->spacing_um[0];
   double voxel_mm3 = h * h * h * 1e-9;
-  for (int k = 0; k < TB_NOUT; k++) TRY(tb_sim_read_field(c->sim, k, c->fields[k]));
+  for (int32_t k = 0; k < c->nout; k++) TRY(tb_sim_read_output(c->sim, k, c->fields[k]));
   TRY(tb_sim_stats(c->sim, 1, s));
   double interval_yr = (t - c->t_last_reset) / 365.25;
   c->res_total += s[TB_STAT_RES_TRAB] + s[TB_STAT_RES_CORT];
@@ -221,7 +224,7 @@ static tb_status snapshot(run_ctx *c) {
 
   /* Morphometry of the trabecular compartment, as BoneJ measures it. */
   tb_volume view = *c->bone;
-  view.data = c->fields[TB_OUT_BONE_FRACTION];
+  view.data = c->fields[c->i_bone];
   tb_morph_options mo;
   tb_morph_options_default(&mo);
   mo.compartment = TB_COMP_TRABECULAR;
@@ -274,11 +277,11 @@ static tb_status snapshot(run_ctx *c) {
   }
   c->snap_index[c->nsnap] = c->nsnap;
   c->snap_time[c->nsnap] = t;
-  TRY(tb_h5_out_write_snapshot(c->h5, c->nsnap, t, TB_NOUT, tb_sim_output_names, (const float *const *)c->fields));
+  TRY(tb_h5_out_write_snapshot(c->h5, c->nsnap, t, c->nout, c->out_names, (const float *const *)c->fields));
   char dir[1200];
   snprintf(dir, sizeof dir, "%s/previews", c->partial);
-  TRY(tb_io_write_previews(dir, c->nsnap, c->bone->nx, c->bone->ny, c->bone->nz, c->fields[TB_OUT_BONE_FRACTION],
-                           c->fields[TB_OUT_RESORBED], c->fields[TB_OUT_FORMED]));
+  TRY(tb_io_write_previews(dir, c->nsnap, c->bone->nx, c->bone->ny, c->bone->nz, c->fields[c->i_bone],
+                           c->fields[c->i_resorbed], c->fields[c->i_formed]));
   c->nsnap++;
 cleanup:
   return st;
@@ -356,10 +359,10 @@ static tb_status check_invariants(run_ctx *c, double *balance_rel) {
   CHECK(*balance_rel < 1e-4, TB_ERR_INTERNAL,
         "mass balance broken: bone lost %.6g voxels but resorbed - formed = %.6g voxels", change, net);
   size_t n = tb_volume_count(c->bone);
-  for (int k = 0; k < TB_NOUT; k++)
+  for (int32_t k = 0; k < c->nout; k++)
     for (size_t i = 0; i < n; i++)
       CHECK(isfinite(c->fields[k][i]) && c->fields[k][i] >= 0.0f, TB_ERR_INTERNAL,
-            "output %s has the value %g at voxel %zu: expected finite and non-negative", tb_sim_output_names[k],
+            "output %s has the value %g at voxel %zu: expected finite and non-negative", c->out_names[k],
             c->fields[k][i], i);
 cleanup:
   return st;
@@ -429,7 +432,8 @@ static tb_status write_attributes(run_ctx *c) {
   TRY(tb_h5_out_attr_string(c->h5, "/", "scenario", c->o->scenario ? c->o->scenario : "built-in postmenopausal"));
   TRY(tb_h5_out_attr_double(c->h5, "/", "seed", c->p.seed, NULL));
   TRY(tb_h5_out_attr_string(c->h5, "/", "time_unit", "day"));
-  for (int k = 0; k < TB_NOUT; k++) TRY(tb_h5_out_attr_string(c->h5, "/units", tb_sim_output_names[k], tb_sim_output_units[k]));
+  for (int32_t k = 0; k < c->nout; k++)
+    TRY(tb_h5_out_attr_string(c->h5, "/units", c->out_names[k], tb_sim_output_unit(c->sim, k)));
 cleanup:
   return st;
 }
@@ -506,7 +510,15 @@ tb_status tb_run(const tb_run_options *o) {
   snprintf(path, sizeof path, "%s/previews", c.partial);
   CHECK(mkdir(path, 0777) == 0, TB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
   size_t n = tb_volume_count(c.bone);
-  for (int k = 0; k < TB_NOUT; k++) {
+  c.nout = tb_sim_output_count(c.sim);
+  CHECK(c.nout <= 64, TB_ERR_INTERNAL, "more than 64 outputs");
+  c.i_bone = tb_sim_output_find(c.sim, "bone_fraction");
+  c.i_resorbed = tb_sim_output_find(c.sim, "resorbed");
+  c.i_formed = tb_sim_output_find(c.sim, "formed");
+  CHECK(c.i_bone >= 0 && c.i_resorbed >= 0 && c.i_formed >= 0, TB_ERR_INTERNAL,
+        "the process table lacks bone_fraction, resorbed or formed");
+  for (int32_t k = 0; k < c.nout; k++) {
+    c.out_names[k] = tb_sim_output_name(c.sim, k);
     c.fields[k] = malloc(n * sizeof(float));
     CHECK(c.fields[k], TB_ERR_NOMEM, "out of memory for the output volumes");
   }
@@ -534,7 +546,7 @@ tb_status tb_run(const tb_run_options *o) {
   TRY(tb_h5_out_close(&c.h5, 1));
   snprintf(path, sizeof path, "%s/trabecula.xdmf", c.partial);
   TRY(tb_io_write_xdmf(path, "trabecula.h5", c.bone->nx, c.bone->ny, c.bone->nz, c.bone->spacing_um,
-                       c.bone->origin_um, c.nsnap, c.snap_index, c.snap_time, TB_NOUT, tb_sim_output_names,
+                       c.bone->origin_um, c.nsnap, c.snap_index, c.snap_time, c.nout, c.out_names,
                        c.labels != NULL));
   run_plot(&c);
   /* Another run may have taken the default name meanwhile: take the next. */
@@ -554,7 +566,7 @@ cleanup:
   if (c.csv) fclose(c.csv);
   tb_h5_out_close(&c.h5, 0);
   if (created && remove_tree(c.partial) != 0) tb_log_warn("could not remove %s", c.partial);
-  for (int k = 0; k < TB_NOUT; k++) free(c.fields[k]);
+  for (int32_t k = 0; k < c.nout; k++) free(c.fields[k]);
   free(c.snap_index);
   free(c.snap_time);
   tb_sim_destroy(&c.sim);

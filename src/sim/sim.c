@@ -1,281 +1,429 @@
-/* The simulation state on the device and its time step. */
+/* The simulation framework: state and field tables, the program, the
+ * process table walk, outputs and timing. Knows no process by name. */
 #include "trabecula/sim.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trabecula/log.h"
+#include "sim_internal.h"
 
-const char *const tb_sim_process_names[TB_NPROC] = {"osteoclast_recruit", "osteoclast_resorb", "osteoblast_form",
-                                                     "osteocyte_update", "diffusion_sweep"};
-const char *const tb_sim_output_names[TB_NOUT] = {
-    "bone_fraction", "osteocyte_viability", "osteoclasts", "osteoblasts", "cavity", "adiposity",
-    "rankl",         "opg",                 "sclerostin",  "tgfb",        "resorbed", "formed"};
-const char *const tb_sim_output_units[TB_NOUT] = {"1", "1", "1", "1", "1", "1", "pM", "pM", "pM", "pM", "1", "1"};
+#define MAX_ARRAYS 128
+#define MAX_FIELDS 32
+#define MAX_OUTPUTS 64
+#define MAX_PROCS 32
+#define MAX_KERNELS 128
+#define MAX_CONSTS 64
 
-/* Device arrays, one per state variable (structure of arrays). */
-enum {
-  B_F,         /* float bone fraction */
-  B_COMP,      /* uchar compartment */
-  B_OCY,       /* float osteocyte viability */
-  B_FAT,       /* float marrow adiposity */
-  B_CAV,       /* float bone fraction resorbed in the current cycle */
-  B_FORM_W,    /* float wall thickness formed so far, µm */
-  B_TGF_SEEN,  /* float TGF-beta recruitment signal seen by the cavity */
-  B_SEED,      /* int team seed voxel, -1 none */
-  B_T0,        /* float team start day (valid at seeds) */
-  B_TEND,      /* float team resorption end day (valid at seeds) */
-  B_FLAGS,     /* uchar TB_FLAG_* */
-  B_JOIN,      /* int scratch: team to join this step */
-  B_PFLAG,     /* uchar scratch: new flags this step */
-  B_RES_ACC,   /* float resorbed since last stats reset */
-  B_FORM_ACC,  /* float formed since last stats reset */
-  B_EVT_ACC,   /* uchar BMUs initiated since last stats reset */
-  B_TEAM_PERF, /* int, at seeds: the team perforated a trabecula (Liu 2008) */
-  B_FIELD0,    /* float x TB_NFIELDS: signals, pM */
-  B_SRC0 = B_FIELD0 + TB_NFIELDS, /* float x TB_NFIELDS: sources, pM/day */
-  B_ROWMAX = B_SRC0 + TB_NFIELDS, /* int 2 per row: solver maxima */
-  B_STATS,     /* float TB_NSTATS per row */
-  B_KP,        /* tb_kparams */
-  B_KS,        /* tb_kstep */
-  B_COUNT
-};
+typedef struct array_entry {
+  tb_array_desc d;
+  char name[64];
+  int32_t owner; /* process index, -1 for the framework */
+  size_t bytes;
+  tb_buf *buf;
+} array_entry;
 
-/* Concentration (pM) below which a field counts as zero for the solver's
- * stopping test: far below K_TGFb act (4.55e-3 pM) and every other level. */
-#define TB_FIELD_FLOOR_PM 1e-6
-/* Largest over-relaxation factor for warm-started solves (see solve_field). */
-#define TB_WARM_OMEGA_MAX 1.75
-#define TB_WARM_SWEEPS 64
+typedef struct output_entry {
+  char name[64];
+  const char *unit;
+  int32_t array;   /* array index, or -1 for a derived output */
+  int32_t proc;    /* owning process of a derived output */
+  int32_t derived; /* its index among that process's derived outputs */
+} output_entry;
 
-enum { K_RECRUIT, K_RESORB, K_FORM, K_OCY, K_SWEEP, K_STATS, K_COUNT };
-static const char *const kernel_names[K_COUNT] = {"osteoclast_recruit", "osteoclast_resorb", "osteoblast_form",
-                                                  "osteocyte_update",   "diffusion_sweep",   "stats_rows"};
-static const char *const program_files[] = {"shared.h",       "common.h",     "estrogen.cl", "osteoclast.cl",
-                                             "osteoblast.cl",  "osteocyte.cl", "diffusion.cl", "stats.cl"};
+typedef struct field_entry {
+  tb_field_desc d;
+  char name[64];
+} field_entry;
 
 struct tb_sim {
   tb_device *dev; /* borrowed */
   tb_params p;
-  tb_kparams kp;
-  tb_kstep ks;
-  int32_t nx, ny, nz;
+  tb_kdomain dom;
+  tb_kp_schedule sched;
   size_t n, rows;
   tb_program *prog;
-  tb_kernel *k[K_COUNT];
-  tb_buf *b[B_COUNT];
-  size_t gws[3];      /* row-structured launch */
-  const size_t *lws;
-  double omega[TB_NFIELDS];
+  tb_kernel *kernels[MAX_KERNELS];
+  int32_t nkernels;
+  tb_buf *consts[MAX_CONSTS];
+  int32_t nconsts;
+  tb_buf *b_dom, *b_step;
+  tb_kernel *k_schedule;
+  tb_shape rows_shape, one;
+  /* tables */
+  array_entry arrays[MAX_ARRAYS];
+  int32_t narrays;
+  field_entry fields[MAX_FIELDS];
+  int32_t nfields;
+  output_entry outputs[MAX_OUTPUTS];
+  int32_t noutputs;
+  int32_t nderived[MAX_PROCS];
+  int declaring;
+  /* processes */
+  const tb_process_type *procs[MAX_PROCS];
+  void *pstate[MAX_PROCS];
+  int32_t nprocs, current;
+  int timing;
+  double proc_seconds[MAX_PROCS], proc_launches[MAX_PROCS], proc_bytes[MAX_PROCS];
+  /* time */
   double t_days;
   int64_t step;
-  int32_t last_sweeps;
-  int timing;
-  double proc_seconds[TB_NPROC];
-  int *rowmax_host;
-  float *stats_host;
+  tb_solver_stats solver;
+  tb_stats_ctx *stats;
+  tb_buf *field_block, *source_block;
+  size_t field_stride; /* floats */
 };
 
-static tb_status launch_timed(tb_sim *s, int proc, tb_status (*fn)(tb_sim *)) {
+/* ------------------------------------------------------------------ tables */
+
+static size_t type_size(int32_t type) { return type == TB_TYPE_U8 ? 1 : 4; }
+
+static int32_t find_array(const tb_sim *s, const char *name) {
+  for (int32_t i = 0; i < s->narrays; i++)
+    if (!strcmp(s->arrays[i].name, name)) return i;
+  return -1;
+}
+
+tb_status tb_sim_declare_array(tb_sim *s, const tb_array_desc *d) {
   tb_status st = TB_OK;
-  double t0 = 0.0;
-  if (s->timing) {
-    TRY(tb_dev_finish(s->dev));
-    t0 = tb_dev_now();
+  CHECK(s->declaring, TB_ERR_INTERNAL, "array %s declared outside a process's declare step", d->name);
+  CHECK(d->name && strlen(d->name) < 64, TB_ERR_INTERNAL, "an array needs a name of at most 63 characters");
+  CHECK(find_array(s, d->name) < 0, TB_ERR_INTERNAL, "array %s is declared twice (by %s and %s)", d->name,
+        s->arrays[find_array(s, d->name)].owner >= 0 ? s->procs[s->arrays[find_array(s, d->name)].owner]->name
+                                                     : "the framework",
+        s->current >= 0 ? s->procs[s->current]->name : "the framework");
+  CHECK(s->narrays < MAX_ARRAYS, TB_ERR_INTERNAL, "more than %d arrays", MAX_ARRAYS);
+  CHECK(d->type == TB_TYPE_F32 || d->type == TB_TYPE_I32 || d->type == TB_TYPE_U8, TB_ERR_INTERNAL,
+        "array %s: unknown type %d", d->name, (int)d->type);
+  CHECK(!(d->flags & TB_ARRAY_OUTPUT) || (d->type == TB_TYPE_F32 && d->extent == TB_EXTENT_VOXEL &&
+                                           d->components <= 1),
+        TB_ERR_INTERNAL, "array %s: outputs are float32 voxel arrays", d->name);
+  array_entry *a = &s->arrays[s->narrays];
+  a->d = *d;
+  snprintf(a->name, sizeof a->name, "%s", d->name);
+  a->d.name = a->name;
+  if (a->d.components < 1) a->d.components = 1;
+  a->owner = s->current;
+  size_t count = 0;
+  switch (d->extent) {
+  case TB_EXTENT_VOXEL: count = s->n; break;
+  case TB_EXTENT_TEAM: count = (size_t)s->dom.team_capacity; break;
+  case TB_EXTENT_ROW: count = s->rows; break;
+  case TB_EXTENT_FIXED: count = (size_t)d->count; break;
+  default: CHECK(0, TB_ERR_INTERNAL, "array %s: unknown extent %d", d->name, (int)d->extent);
   }
-  TRY(fn(s));
-  if (s->timing) {
-    TRY(tb_dev_finish(s->dev));
-    s->proc_seconds[proc] += tb_dev_now() - t0;
+  CHECK(count > 0, TB_ERR_INTERNAL, "array %s has no elements", d->name);
+  a->bytes = count * (size_t)a->d.components * type_size(d->type);
+  if (d->flags & TB_ARRAY_OUTPUT) {
+    CHECK(s->noutputs < MAX_OUTPUTS, TB_ERR_INTERNAL, "more than %d outputs", MAX_OUTPUTS);
+    output_entry *o = &s->outputs[s->noutputs++];
+    snprintf(o->name, sizeof o->name, "%s", d->name);
+    o->unit = d->unit;
+    o->array = s->narrays;
+    o->proc = s->current;
+    o->derived = -1;
+  }
+  s->narrays++;
+cleanup:
+  return st;
+}
+
+tb_status tb_sim_add_field(tb_sim *s, const tb_field_desc *f) {
+  tb_status st = TB_OK;
+  char src[80];
+  CHECK(s->nfields < MAX_FIELDS, TB_ERR_INTERNAL, "more than %d fields", MAX_FIELDS);
+  CHECK(f->range_um > 0 && f->decay_per_day > 0, TB_ERR_INTERNAL,
+        "field %s: reach %g um and turnover %g/day must be positive", f->name, f->range_um, f->decay_per_day);
+  CHECK(f->tolerance >= 0 && f->tolerance < 1, TB_ERR_INTERNAL, "field %s: tolerance %g", f->name, f->tolerance);
+  TRY(tb_sim_declare_array(s, &(tb_array_desc){f->name, TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, f->unit,
+                                               TB_ARRAY_OUTPUT | TB_ARRAY_RESTART | TB_ARRAY_FIELD, 1, f->help}));
+  snprintf(src, sizeof src, "%s_source", f->name);
+  TRY(tb_sim_declare_array(s, &(tb_array_desc){src, TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "pM/day", TB_ARRAY_SOURCE, 0,
+                                               "source of the field, summed over the processes each step"}));
+  field_entry *e = &s->fields[s->nfields++];
+  e->d = *f;
+  snprintf(e->name, sizeof e->name, "%s", f->name);
+  e->d.name = e->name;
+cleanup:
+  return st;
+}
+
+tb_status tb_sim_declare_output(tb_sim *s, const tb_output_desc *od) {
+  tb_status st = TB_OK;
+  CHECK(s->declaring && s->current >= 0, TB_ERR_INTERNAL, "derived output %s declared outside a process", od->name);
+  CHECK(s->noutputs < MAX_OUTPUTS, TB_ERR_INTERNAL, "more than %d outputs", MAX_OUTPUTS);
+  CHECK(s->procs[s->current]->output, TB_ERR_INTERNAL, "process %s declares output %s but has no output function",
+        s->procs[s->current]->name, od->name);
+  output_entry *o = &s->outputs[s->noutputs++];
+  snprintf(o->name, sizeof o->name, "%s", od->name);
+  o->unit = od->unit;
+  o->array = -1;
+  o->proc = s->current;
+  o->derived = s->nderived[s->current]++;
+cleanup:
+  return st;
+}
+
+int32_t tb_sim_field_count(const tb_sim *s) { return s->nfields; }
+const tb_field_desc *tb_sim_field(const tb_sim *s, int32_t i) { return &s->fields[i].d; }
+
+tb_status tb_sim_array(tb_sim *s, const char *name, tb_buf **out) {
+  tb_status st = TB_OK;
+  int32_t i = find_array(s, name);
+  *out = NULL;
+  if (i < 0) {
+    char names[2048] = "";
+    for (int32_t k = 0; k < s->narrays; k++) {
+      size_t used = strlen(names);
+      snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", s->arrays[k].name);
+    }
+    CHECK(0, TB_ERR_INTERNAL, "%s needs the array '%s', which no process declares (declared: %s)",
+          s->current >= 0 ? s->procs[s->current]->name : "the framework", name, names);
+  }
+  CHECK(s->arrays[i].buf, TB_ERR_INTERNAL, "array %s is used before it is allocated", name);
+  *out = s->arrays[i].buf;
+cleanup:
+  return st;
+}
+
+tb_buf *tb_sim_array_opt(tb_sim *s, const char *name) {
+  int32_t i = find_array(s, name);
+  return i < 0 ? NULL : s->arrays[i].buf;
+}
+
+int32_t tb_sim_array_count(const tb_sim *s) { return s->narrays; }
+const tb_array_desc *tb_sim_array_desc(const tb_sim *s, int32_t i) { return &s->arrays[i].d; }
+const char *tb_sim_array_owner(const tb_sim *s, int32_t i) {
+  return s->arrays[i].owner >= 0 ? s->procs[s->arrays[i].owner]->name : "sim";
+}
+size_t tb_sim_array_bytes(const tb_sim *s, int32_t i) { return s->arrays[i].bytes; }
+uint64_t tb_sim_device_bytes(const tb_sim *s) { return tb_dev_allocated(s->dev); }
+
+/* --------------------------------------------------------- process access */
+
+tb_device *tb_sim_device(tb_sim *s) { return s->dev; }
+const tb_kdomain *tb_sim_domain(const tb_sim *s) { return &s->dom; }
+tb_buf *tb_sim_domain_buf(tb_sim *s) { return s->b_dom; }
+tb_buf *tb_sim_step_buf(tb_sim *s) { return s->b_step; }
+const tb_params *tb_sim_params(const tb_sim *s) { return &s->p; }
+
+tb_status tb_sim_kernel(tb_sim *s, const char *name, tb_kernel **out) {
+  tb_status st = TB_OK;
+  *out = NULL;
+  CHECK(s->nkernels < MAX_KERNELS, TB_ERR_INTERNAL, "more than %d kernels", MAX_KERNELS);
+  TRY(tb_dev_kernel(s->prog, name, &s->kernels[s->nkernels]));
+  *out = s->kernels[s->nkernels++];
+cleanup:
+  return st;
+}
+
+tb_status tb_sim_constants(tb_sim *s, const void *host, size_t bytes, tb_buf **out) {
+  tb_status st = TB_OK;
+  *out = NULL;
+  CHECK(s->nconsts < MAX_CONSTS, TB_ERR_INTERNAL, "more than %d constant buffers", MAX_CONSTS);
+  TRY(tb_dev_alloc(s->dev, bytes, &s->consts[s->nconsts]));
+  TRY(tb_dev_write(s->dev, s->consts[s->nconsts], 0, bytes, host));
+  *out = s->consts[s->nconsts++];
+cleanup:
+  return st;
+}
+
+static struct { const char *name; double t; int n; } kprof[64];
+static void kprof_dump(void) {
+  for (int i = 0; i < 64 && kprof[i].name; i++) fprintf(stderr, "%-24s %8d %10.4f s\n", kprof[i].name, kprof[i].n, kprof[i].t);
+}
+tb_status tb_sim_run_shape(tb_sim *s, tb_kernel *k, const tb_shape *sh) {
+  if (s->current >= 0) {
+    s->proc_launches[s->current] += 1.0;
+    s->proc_bytes[s->current] += tb_kernel_traffic(k);
+  }
+  if (getenv("TB_KPROF")) {
+    static int reg = 0;
+    if (!reg) { atexit(kprof_dump); reg = 1; }
+    tb_dev_finish(s->dev);
+    double t0 = tb_dev_now();
+    tb_status st = tb_dev_run(s->dev, k, sh);
+    tb_dev_finish(s->dev);
+    int i = 0;
+    while (i < 63 && kprof[i].name && strcmp(kprof[i].name, tb_kernel_name(k))) i++;
+    kprof[i].name = tb_kernel_name(k);
+    kprof[i].t += tb_dev_now() - t0;
+    kprof[i].n++;
+    return st;
+  }
+  return tb_dev_run(s->dev, k, sh);
+}
+
+tb_status tb_sim_run_rows(tb_sim *s, tb_kernel *k) { return tb_sim_run_shape(s, k, &s->rows_shape); }
+
+void tb_sim_report_solver(tb_sim *s, const tb_solver_stats *stt) { s->solver = *stt; }
+tb_status tb_sim_solver_stats(tb_sim *s, tb_solver_stats *out) {
+  *out = s->solver;
+  return TB_OK;
+}
+
+/* ---------------------------------------------------------------- the step */
+
+static tb_status zero_sources(tb_sim *s) {
+  tb_status st = TB_OK;
+  for (int32_t f = 0; f < s->nfields; f++) {
+    char name[80];
+    tb_buf *b = NULL;
+    snprintf(name, sizeof name, "%s_source", s->fields[f].name);
+    TRY(tb_sim_array(s, name, &b));
+    TRY(tb_dev_fill_zero(s->dev, b));
   }
 cleanup:
   return st;
 }
 
-static tb_status run_recruit(tb_sim *s) {
-  return TB_LAUNCH(s->dev, s->k[K_RECRUIT], 3, s->gws, s->lws, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]),
-                   TB_BUF(s->b[B_F]), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_SEED]), TB_BUF(s->b[B_T0]),
-                   TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_RANKL]),
-                   TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_JOIN]), TB_BUF(s->b[B_PFLAG]),
-                   TB_BUF(s->b[B_TEAM_PERF]));
-}
-
-static tb_status run_resorb(tb_sim *s) {
-  return TB_LAUNCH(s->dev, s->k[K_RESORB], 3, s->gws, s->lws, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]),
-                   TB_BUF(s->b[B_F]), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_SEED]), TB_BUF(s->b[B_T0]),
-                   TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_FLAGS]), TB_BUF(s->b[B_JOIN]), TB_BUF(s->b[B_PFLAG]),
-                   TB_BUF(s->b[B_CAV]), TB_BUF(s->b[B_FORM_W]), TB_BUF(s->b[B_TGF_SEEN]),
-                   TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_EVT_ACC]), TB_BUF(s->b[B_SRC0 + TB_FIELD_TGFB]),
-                   TB_BUF(s->b[B_TEAM_PERF]));
-}
-
-static tb_status run_form(tb_sim *s) {
-  return TB_LAUNCH(s->dev, s->k[K_FORM], 3, s->gws, s->lws, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]),
-                   TB_BUF(s->b[B_F]), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_SEED]), TB_BUF(s->b[B_T0]),
-                   TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_CAV]), TB_BUF(s->b[B_FORM_W]),
-                   TB_BUF(s->b[B_TGF_SEEN]), TB_BUF(s->b[B_OCY]), TB_BUF(s->b[B_FAT]),
-                   TB_BUF(s->b[B_FIELD0 + TB_FIELD_TGFB]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN]),
-                   TB_BUF(s->b[B_FORM_ACC]), TB_BUF(s->b[B_SRC0 + TB_FIELD_OPG]), TB_BUF(s->b[B_TEAM_PERF]));
-}
-
-static tb_status run_osteocyte(tb_sim *s) {
-  return TB_LAUNCH(s->dev, s->k[K_OCY], 3, s->gws, s->lws, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]),
-                   TB_BUF(s->b[B_F]), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_OCY]),
-                   TB_BUF(s->b[B_SRC0 + TB_FIELD_RANKL]), TB_BUF(s->b[B_SRC0 + TB_FIELD_OPG]),
-                   TB_BUF(s->b[B_SRC0 + TB_FIELD_SCLEROSTIN]));
-}
-
-/* Red-black SOR to tolerance for one field; returns the sweeps used. The
- * largest update is read back after a few sweeps, and from the measured
- * convergence factor the next check is placed where the tolerance should
- * be met, so round trips stay few without overshooting by much. */
-static tb_status solve_field(tb_sim *s, int field, int32_t *sweeps_out) {
-  tb_status st = TB_OK;
-  int32_t sweeps = 0, batch = 2, last_check = 0;
-  const int32_t max_sweeps = (int32_t)s->p.max_sweeps;
-  /* The first, cold solve is dominated by the smoothest mode, for which the
-   * optimal factor is near 2; later solves start from the last step's
-   * field and only have to absorb local changes (a new team's TGF-beta, an
-   * osteocyte dying), which a factor that close to 2 damps slowly. Measured
-   * on the shrew sample (4.1 um voxels, OPG reach 73 voxels): 55 sweeps per
-   * step with the optimum, 29 with the cap. A warm solve that still has not
-   * converged after TB_WARM_SWEEPS is dominated by a smooth change after all
-   * (every source of a long-range signal gone, say) and goes back to the
-   * optimum. */
-  float omega = (float)(s->step > 0 ? fmin(s->omega[field], TB_WARM_OMEGA_MAX) : s->omega[field]);
-  double last_du = 0.0;
-  for (;;) {
-    if (sweeps >= TB_WARM_SWEEPS) omega = (float)s->omega[field];
-    for (int32_t pass = 0; pass < batch && sweeps < max_sweeps; pass++) {
-      if (pass == batch - 1 || sweeps + 1 >= max_sweeps) TRY(tb_dev_fill_zero(s->dev, s->b[B_ROWMAX]));
-      for (int color = 0; color < 2; color++)
-        TRY(TB_LAUNCH(s->dev, s->k[K_SWEEP], 3, s->gws, s->lws, TB_BUF(s->b[B_KP]), TB_I32(field),
-                      TB_I32(color), TB_F32(omega), TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_FIELD0 + field]),
-                      TB_BUF(s->b[B_SRC0 + field]), TB_BUF(s->b[B_ROWMAX])));
-      sweeps++;
-    }
-    TRY(tb_dev_read(s->dev, s->b[B_ROWMAX], 0, 2 * s->rows * sizeof(int), s->rowmax_host));
-    float max_du = 0.0f, max_c = 0.0f;
-    for (size_t r = 0; r < s->rows; r++) {
-      float du, c;
-      memcpy(&du, &s->rowmax_host[2 * r], sizeof du);
-      memcpy(&c, &s->rowmax_host[2 * r + 1], sizeof c);
-      if (du > max_du) max_du = du;
-      if (c > max_c) max_c = c;
-    }
-    /* Relative to the field's maximum, with a floor far below every
-     * activation constant: a field whose sources have all stopped (no team
-     * resorbing, so no TGF-beta) decays towards zero, where a purely relative
-     * test would never be met. */
-    double goal = s->p.tolerance * fmax(max_c, TB_FIELD_FLOOR_PM);
-    if (max_du <= goal) break;
-    CHECK(sweeps < max_sweeps, TB_ERR_INPUT,
-          "signal %d did not converge in signals.max_sweeps = %d sweeps (largest update %.3g of %.3g pM); raise "
-          "signals.max_sweeps or signals.tolerance",
-          field, max_sweeps, max_du, max_c);
-    /* Sweeps still needed at the rate seen since the last check. */
-    batch = 4;
-    if (last_du > 0.0 && max_du < last_du) {
-      double rate = pow(max_du / last_du, 1.0 / (double)(sweeps - last_check));
-      double need = log(goal / max_du) / log(rate);
-      batch = (int32_t)fmin(fmax(ceil(need), 1.0), 64.0);
-    }
-    last_du = max_du;
-    last_check = sweeps;
-  }
-  *sweeps_out = sweeps;
-cleanup:
-  return st;
-}
-
-static tb_status run_diffusion(tb_sim *s) {
-  tb_status st = TB_OK;
-  s->last_sweeps = 0;
-  for (int field = 0; field < TB_NFIELDS; field++) {
-    int32_t n = 0;
-    TRY(solve_field(s, field, &n));
-    s->last_sweeps += n;
-  }
-cleanup:
-  return st;
-}
-
-static tb_status upload_step(tb_sim *s) {
-  tb_schedule_step(&s->kp, s->t_days, (tb_u32)s->step, &s->ks);
-  return tb_dev_write(s->dev, s->b[B_KS], 0, sizeof s->ks, &s->ks);
-}
-
-/* One biological time step: a short list of named processes. */
+/* One biological time step: every process of the table in order, each
+ * timed, after the sources are zeroed; then the step constants advance on
+ * the device. */
 tb_status tb_sim_step(tb_sim *s) {
   tb_status st = TB_OK;
-  TRY(upload_step(s));
-  TRY(launch_timed(s, TB_PROC_OSTEOCLAST_RECRUIT, run_recruit)); /* BMU initiation, team fronts */
-  TRY(launch_timed(s, TB_PROC_OSTEOCLAST_RESORB, run_resorb));   /* resorption, TGF-beta release */
-  TRY(launch_timed(s, TB_PROC_OSTEOBLAST_FORM, run_form));       /* coupling, refilling, adiposity */
-  TRY(launch_timed(s, TB_PROC_OSTEOCYTE_UPDATE, run_osteocyte)); /* apoptosis, signal sources */
-  TRY(launch_timed(s, TB_PROC_DIFFUSION, run_diffusion));        /* quasi-steady signals */
+  TRY(zero_sources(s));
+  for (int32_t k = 0; k < s->nprocs; k++) {
+    double t0 = 0.0;
+    if (s->timing) {
+      TRY(tb_dev_finish(s->dev));
+      t0 = tb_dev_now();
+    }
+    s->current = k;
+    TRY(s->procs[k]->step(s, s->pstate[k]));
+    s->current = -1;
+    if (s->timing) {
+      TRY(tb_dev_finish(s->dev));
+      s->proc_seconds[k] += tb_dev_now() - t0;
+    }
+  }
+  TRY(tb_dev_run(s->dev, s->k_schedule, &s->one));
   s->step++;
   s->t_days = -s->p.spinup_days + (double)s->step * s->p.dt_days;
 cleanup:
+  s->current = -1;
   return st;
 }
+
+double tb_sim_time_days(const tb_sim *s) { return s->t_days; }
+double tb_sim_estrogen(const tb_sim *s) { return tb_estrogen_level(&s->p, s->t_days); }
+int64_t tb_sim_steps_done(const tb_sim *s) { return s->step; }
+void tb_sim_set_timing(tb_sim *s, int on) { s->timing = on; }
+int32_t tb_sim_process_count(const tb_sim *s) { return s->nprocs; }
+const char *tb_sim_process_name(const tb_sim *s, int32_t k) { return s->procs[k]->name; }
+double tb_sim_process_seconds(const tb_sim *s, int32_t k) { return s->proc_seconds[k]; }
+double tb_sim_process_launches(const tb_sim *s, int32_t k) { return s->proc_launches[k]; }
+double tb_sim_process_bytes(const tb_sim *s, int32_t k) { return s->proc_bytes[k]; }
 
 tb_status tb_sim_stats(tb_sim *s, int reset, double out[TB_NSTATS]) {
-  tb_status st = TB_OK;
-  size_t gws[2] = {(size_t)s->ny, (size_t)s->nz};
-  TRY(upload_step(s));
-  TRY(TB_LAUNCH(s->dev, s->k[K_STATS], 2, gws, NULL, TB_BUF(s->b[B_KP]), TB_BUF(s->b[B_KS]), TB_BUF(s->b[B_F]),
-                TB_BUF(s->b[B_COMP]), TB_BUF(s->b[B_OCY]), TB_BUF(s->b[B_FAT]), TB_BUF(s->b[B_SEED]),
-                TB_BUF(s->b[B_TEND]), TB_BUF(s->b[B_RES_ACC]), TB_BUF(s->b[B_FORM_ACC]),
-                TB_BUF(s->b[B_EVT_ACC]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_RANKL]),
-                TB_BUF(s->b[B_FIELD0 + TB_FIELD_OPG]), TB_BUF(s->b[B_FIELD0 + TB_FIELD_SCLEROSTIN]),
-                TB_BUF(s->b[B_TEAM_PERF]), TB_BUF(s->b[B_STATS]), TB_I32(reset ? 1 : 0)));
-  TRY(tb_dev_read(s->dev, s->b[B_STATS], 0, s->rows * TB_NSTATS * sizeof(float), s->stats_host));
-  for (int k = 0; k < TB_NSTATS; k++) out[k] = 0.0;
-  for (size_t r = 0; r < s->rows; r++)
-    for (int k = 0; k < TB_NSTATS; k++) out[k] += s->stats_host[r * TB_NSTATS + k];
-cleanup:
-  return st;
+  return tb_stats_compute(s->stats, s, reset, out);
 }
 
-static size_t buffer_bytes(const tb_sim *s, int b) {
-  switch (b) {
-  case B_COMP: case B_FLAGS: case B_PFLAG: case B_EVT_ACC: return s->n;
-  case B_ROWMAX: return 2 * s->rows * sizeof(int);
-  case B_STATS: return s->rows * TB_NSTATS * sizeof(float);
-  case B_KP: return sizeof(tb_kparams);
-  case B_KS: return sizeof(tb_kstep);
-  default: return s->n * 4;
+/* ----------------------------------------------------------------- outputs */
+
+int32_t tb_sim_output_count(const tb_sim *s) { return s->noutputs; }
+const char *tb_sim_output_name(const tb_sim *s, int32_t k) { return s->outputs[k].name; }
+const char *tb_sim_output_unit(const tb_sim *s, int32_t k) { return s->outputs[k].unit; }
+int32_t tb_sim_output_find(const tb_sim *s, const char *name) {
+  for (int32_t k = 0; k < s->noutputs; k++)
+    if (!strcmp(s->outputs[k].name, name)) return k;
+  return -1;
+}
+
+tb_status tb_sim_read_output(tb_sim *s, int32_t k, float *host) {
+  tb_status st = TB_OK;
+  CHECK(k >= 0 && k < s->noutputs, TB_ERR_INTERNAL, "no output %d", (int)k);
+  const output_entry *o = &s->outputs[k];
+  if (o->array >= 0) {
+    TRY(tb_dev_read(s->dev, s->arrays[o->array].buf, 0, s->n * sizeof(float), host));
+  } else {
+    s->current = o->proc;
+    TRY(s->procs[o->proc]->output(s, s->pstate[o->proc], o->derived, host));
   }
+cleanup:
+  s->current = -1;
+  return st;
 }
 
-/* The healthy reference levels: mean effective RANKL and mean sclerostin
- * over the remodelable surface, on the initial state. */
-static tb_status measure_references(tb_sim *s) {
+tb_status tb_sim_read(tb_sim *s, const char *name, float *host) {
   tb_status st = TB_OK;
-  double sums[TB_NSTATS];
-  TRY(tb_sim_stats(s, 1, sums));
-  double surf = sums[TB_STAT_SURF_TRAB] + sums[TB_STAT_SURF_CORT];
-  CHECK(surf > 0, TB_ERR_INPUT,
-        "the sample has no bone surface next to marrow inside the bone (all bone or all marrow?): nothing can remodel");
-  s->kp.reff_ref_pM = (float)fmax(sums[TB_STAT_REFF_SURF] / surf, 1e-12);
-  s->kp.scl_ref_pM = (float)(sums[TB_STAT_SCL_SURF] / surf);
-  TRY(tb_dev_write(s->dev, s->b[B_KP], 0, sizeof s->kp, &s->kp));
-  tb_log_info("healthy reference levels: effective RANKL %.4g pM at %.0f surface voxels, sclerostin %.4g pM",
-              s->kp.reff_ref_pM, surf, s->kp.scl_ref_pM);
+  int32_t k = tb_sim_output_find(s, name);
+  CHECK(k >= 0, TB_ERR_INTERNAL, "no output named %s", name);
+  TRY(tb_sim_read_output(s, k, host));
 cleanup:
   return st;
 }
 
-tb_status tb_sim_create(tb_device *dev, const tb_params *p, const tb_volume *bone, const uint8_t *labels,
-                        tb_sim **out) {
+/* ------------------------------------------------------------------ create */
+
+tb_status tb_sim_field_block(tb_sim *s, tb_buf **fields, tb_buf **sources, size_t *stride_floats) {
   tb_status st = TB_OK;
-  tb_sim *s = NULL;
-  float *host = NULL;
-  uint8_t *comp = NULL;
-  *out = NULL;
+  CHECK(s->field_block, TB_ERR_INTERNAL, "no fields are registered");
+  *fields = s->field_block;
+  *sources = s->source_block;
+  *stride_floats = s->field_stride;
+cleanup:
+  return st;
+}
+
+/* Every array of the state table; fields and their sources as views of two
+ * blocks, one aligned stride per field. */
+static tb_status allocate(tb_sim *s) {
+  tb_status st = TB_OK;
+  if (s->nfields > 0) {
+    size_t align = tb_dev_base_align(s->dev);
+    size_t stride = (s->n * sizeof(float) + align - 1) / align * align;
+    s->field_stride = stride / sizeof(float);
+    TRY(tb_dev_alloc(s->dev, stride * (size_t)s->nfields, &s->field_block));
+    TRY(tb_dev_alloc(s->dev, stride * (size_t)s->nfields, &s->source_block));
+    for (int32_t f = 0; f < s->nfields; f++) {
+      char src[80];
+      snprintf(src, sizeof src, "%s_source", s->fields[f].name);
+      int32_t a = find_array(s, s->fields[f].name), b = find_array(s, src);
+      TRY(tb_dev_sub_buffer(s->dev, s->field_block, (size_t)f * stride, s->n * sizeof(float), &s->arrays[a].buf));
+      TRY(tb_dev_sub_buffer(s->dev, s->source_block, (size_t)f * stride, s->n * sizeof(float), &s->arrays[b].buf));
+    }
+  }
+  for (int32_t i = 0; i < s->narrays; i++)
+    if (!s->arrays[i].buf) TRY(tb_dev_alloc(s->dev, s->arrays[i].bytes, &s->arrays[i].buf));
+cleanup:
+  return st;
+}
+
+static const char *const framework_files[] = {"shared.h", "common.h", "estrogen.cl", "reduce.cl", "stats.cl"};
+#define NFRAMEWORK ((int)(sizeof framework_files / sizeof framework_files[0]))
+
+/* One program from the framework's files and every process's kernels. */
+static tb_status build_program(tb_sim *s) {
+  tb_status st = TB_OK;
+  const char *files[96], *sources[96];
+  int n = 0;
+  for (int i = 0; i < NFRAMEWORK; i++) {
+    files[n] = framework_files[i];
+    sources[n++] = NULL;
+  }
+  for (int32_t k = 0; k < s->nprocs; k++) {
+    const tb_process_type *t = s->procs[k];
+    for (int j = 0; t->kernel_files && t->kernel_files[j]; j++) {
+      CHECK(n < 95, TB_ERR_INTERNAL, "too many kernel files");
+      files[n] = t->kernel_files[j];
+      sources[n++] = NULL;
+    }
+    if (t->kernel_source) {
+      CHECK(n < 95, TB_ERR_INTERNAL, "too many kernel files");
+      files[n] = t->kernel_source_name ? t->kernel_source_name : t->name;
+      sources[n++] = t->kernel_source;
+    }
+  }
+  TRY(tb_dev_program_sources(s->dev, files, sources, n, "-cl-std=CL1.2", &s->prog));
+cleanup:
+  return st;
+}
+
+static tb_status check_sample(const tb_volume *bone, const uint8_t *labels) {
+  tb_status st = TB_OK;
   double h = bone->spacing_um[0];
   for (int a = 1; a < 3; a++)
     CHECK(fabs(bone->spacing_um[a] - h) <= 1e-3 * h, TB_ERR_INPUT,
@@ -283,79 +431,145 @@ tb_status tb_sim_create(tb_device *dev, const tb_params *p, const tb_volume *bon
           bone->spacing_um[0], bone->spacing_um[1], bone->spacing_um[2]);
   CHECK((double)bone->nx * bone->ny * bone->nz < 2147483647.0, TB_ERR_INPUT,
         "the sample has %d x %d x %d voxels: fewer than 2^31 - 1 are supported", bone->nx, bone->ny, bone->nz);
+  size_t n = (size_t)bone->nx * bone->ny * bone->nz;
+  for (size_t i = 0; i < n; i++) {
+    float v = bone->data[i];
+    CHECK(isfinite(v) && v >= 0.0f && v <= 1.0f, TB_ERR_INPUT, "bone fraction %g at voxel %zu: expected a value in [0, 1]",
+          v, i);
+    CHECK(!labels || labels[i] <= TB_COMP_CORTICAL, TB_ERR_INPUT,
+          "compartment label %d at voxel %zu: expected 0, 1 or 2", labels ? labels[i] : 0, i);
+  }
+cleanup:
+  return st;
+}
+
+/* The framework's own arrays: the bone and its compartments. */
+static tb_status declare_core(tb_sim *s) {
+  tb_status st = TB_OK;
+  TRY(tb_sim_declare_array(s, &(tb_array_desc){"bone_fraction", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1",
+                                               TB_ARRAY_OUTPUT | TB_ARRAY_RESTART, 1,
+                                               "mineralised share of the voxel"}));
+  TRY(tb_sim_declare_array(s, &(tb_array_desc){"compartment", TB_TYPE_U8, 1, TB_EXTENT_VOXEL, 0, "label",
+                                               TB_ARRAY_RESTART, 1, "0 outside, 1 trabecular, 2 cortical"}));
+cleanup:
+  return st;
+}
+
+static tb_status upload_core(tb_sim *s, const tb_volume *bone, const uint8_t *labels) {
+  tb_status st = TB_OK;
+  float *f = malloc(s->n * sizeof(float));
+  uint8_t *comp = malloc(s->n);
+  tb_buf *bf = NULL, *bc = NULL;
+  CHECK(f && comp, TB_ERR_NOMEM, "out of memory for a %d x %d x %d sample", s->dom.nx, s->dom.ny, s->dom.nz);
+  for (size_t i = 0; i < s->n; i++) {
+    comp[i] = labels ? labels[i] : TB_COMP_TRABECULAR;
+    f[i] = comp[i] == TB_COMP_OUTSIDE ? 0.0f : bone->data[i];
+  }
+  TRY(tb_sim_array(s, "bone_fraction", &bf));
+  TRY(tb_sim_array(s, "compartment", &bc));
+  TRY(tb_dev_write(s->dev, bf, 0, s->n * sizeof(float), f));
+  TRY(tb_dev_write(s->dev, bc, 0, s->n, comp));
+cleanup:
+  free(f);
+  free(comp);
+  return st;
+}
+
+tb_status tb_sim_create(tb_device *dev, const tb_params *p, const tb_volume *bone, const uint8_t *labels,
+                        tb_sim **out) {
+  return tb_sim_create_with(dev, p, bone, labels, tb_default_processes, out);
+}
+
+tb_status tb_sim_create_with(tb_device *dev, const tb_params *p, const tb_volume *bone, const uint8_t *labels,
+                             const tb_process_type *const *procs, tb_sim **out) {
+  tb_status st = TB_OK;
+  tb_sim *s = NULL;
+  *out = NULL;
+  TRY(check_sample(bone, labels));
   s = calloc(1, sizeof *s);
   CHECK(s, TB_ERR_NOMEM, "out of memory");
   s->dev = dev;
   s->p = *p;
-  s->nx = bone->nx;
-  s->ny = bone->ny;
-  s->nz = bone->nz;
-  s->n = (size_t)s->nx * s->ny * s->nz;
-  s->rows = (size_t)s->ny * s->nz;
-  int32_t chunk = tb_dev_row_chunk(dev, s->nx);
-  TRY(tb_params_to_kernel(p, h, s->nx, s->ny, s->nz, chunk, &s->kp));
-  s->gws[0] = (size_t)((s->nx + chunk - 1) / chunk);
-  s->gws[1] = (size_t)s->ny;
-  s->gws[2] = (size_t)s->nz;
-  s->lws = tb_dev_local_size(dev);
-  for (int fi = 0; fi < TB_NFIELDS; fi++) {
-    /* Optimal SOR factor from the Jacobi spectral radius of the constant
-     * (Neumann) mode, 6D/(6D + k). */
-    double D = s->kp.field_coupling[fi], k = s->kp.field_decay[fi];
-    double rho = 6.0 * D / (6.0 * D + k);
-    s->omega[fi] = 2.0 / (1.0 + sqrt(1.0 - rho * rho));
+  s->current = -1;
+  for (; procs[s->nprocs]; s->nprocs++) {
+    CHECK(s->nprocs < MAX_PROCS, TB_ERR_INTERNAL, "more than %d processes", MAX_PROCS);
+    CHECK(procs[s->nprocs]->step && procs[s->nprocs]->create, TB_ERR_INTERNAL,
+          "process %s has no create or step function", procs[s->nprocs]->name);
+    s->procs[s->nprocs] = procs[s->nprocs];
   }
-  s->rowmax_host = malloc(2 * s->rows * sizeof(int));
-  s->stats_host = malloc(s->rows * TB_NSTATS * sizeof(float));
-  host = malloc(s->n * sizeof(float));
-  comp = malloc(s->n);
-  CHECK(s->rowmax_host && s->stats_host && host && comp, TB_ERR_NOMEM, "out of memory for a %d x %d x %d sample",
-        s->nx, s->ny, s->nz);
 
-  char options[64];
-  snprintf(options, sizeof options, "-cl-std=CL1.2");
-  TRY(tb_dev_program(dev, program_files, (int)(sizeof program_files / sizeof program_files[0]), options, &s->prog));
-  for (int k = 0; k < K_COUNT; k++) TRY(tb_dev_kernel(s->prog, kernel_names[k], &s->k[k]));
-  for (int b = 0; b < B_COUNT; b++) TRY(tb_dev_alloc(dev, buffer_bytes(s, b), &s->b[b]));
+  /* The domain: one block, the whole sample. */
+  tb_kdomain *d = &s->dom;
+  d->nx = d->gnx = bone->nx;
+  d->ny = d->gny = bone->ny;
+  d->nz = d->gnz = bone->nz;
+  d->halo = 0;
+  d->sy = d->nx + 2 * d->halo;
+  d->sz = d->sy * (d->ny + 2 * d->halo);
+  d->h_um = (float)bone->spacing_um[0];
+  d->dt_days = (float)p->dt_days;
+  uint64_t seed = (uint64_t)p->seed;
+  d->seed_lo = (tb_u32)(seed & 0xffffffffu);
+  d->seed_hi = (tb_u32)(seed >> 32) ^ 0x7ab3c1d5u;
+  s->n = (size_t)d->sz * (size_t)(d->nz + 2 * d->halo);
+  s->rows = (size_t)d->ny * (size_t)d->nz;
+  /* Slots for teams alive at once: one per 16 voxels covers every surface
+   * voxel of a plate starting a BMU in the same step (tests do that);
+   * physiological rates use a few per cent of it. */
+  d->team_capacity = (tb_i32)(s->n / 16 + 4096);
+  tb_dev_shape_rows(dev, d->nx, d->ny, d->nz, &s->rows_shape);
+  s->one = (tb_shape){1, 0, {1, 1, 1}, {1, 1, 1}};
 
-  /* Initial state. */
-  for (size_t i = 0; i < s->n; i++) {
-    float v = bone->data[i];
-    CHECK(isfinite(v) && v >= 0.0f && v <= 1.0f, TB_ERR_INPUT,
-          "bone fraction %g at voxel %zu: expected a value in [0, 1]", v, i);
-    comp[i] = labels ? labels[i] : TB_COMP_TRABECULAR;
-    CHECK(comp[i] <= TB_COMP_CORTICAL, TB_ERR_INPUT, "compartment label %d at voxel %zu: expected 0, 1 or 2",
-          comp[i], i);
-    host[i] = comp[i] == TB_COMP_OUTSIDE ? 0.0f : v;
+  tb_params_schedule(p, &s->sched);
+
+  /* 1. Tables: each process declares what it owns. */
+  s->declaring = 1;
+  TRY(declare_core(s));
+  for (int32_t k = 0; k < s->nprocs; k++) {
+    s->current = k;
+    if (s->procs[k]->declare) TRY(s->procs[k]->declare(s, p));
   }
-  TRY(tb_dev_write(dev, s->b[B_F], 0, s->n * 4, host));
-  TRY(tb_dev_write(dev, s->b[B_COMP], 0, s->n, comp));
-  for (size_t i = 0; i < s->n; i++) {
-    /* A healthy adult sample has some empty lacunae; which ones is a draw
-     * from the same counter-based generator (step = all ones). */
-    tb_philox4 r = tb_philox4x32(0xffffffffu, (tb_u32)i, 3u, 0u, s->kp.seed_lo, s->kp.seed_hi);
-    host[i] = tb_u01(r.v[0]) < p->initial_viability ? 1.0f : 0.0f;
-  }
-  TRY(tb_dev_write(dev, s->b[B_OCY], 0, s->n * 4, host));
-  for (size_t i = 0; i < s->n; i++) host[i] = (comp[i] && bone->data[i] < 0.5f) ? (float)p->fat_baseline : 0.0f;
-  TRY(tb_dev_write(dev, s->b[B_FAT], 0, s->n * 4, host));
-  for (size_t i = 0; i < s->n; i++) ((int32_t *)host)[i] = -1;
-  TRY(tb_dev_write(dev, s->b[B_SEED], 0, s->n * 4, host));
-  TRY(tb_dev_write(dev, s->b[B_JOIN], 0, s->n * 4, host));
-  TRY(tb_dev_write(dev, s->b[B_KP], 0, sizeof s->kp, &s->kp));
+  s->current = -1;
+  s->declaring = 0;
 
+  /* 2. Memory from the state table, and the program. */
+  TRY(allocate(s));
+  TRY(tb_dev_alloc(dev, sizeof(tb_kdomain), &s->b_dom));
+  TRY(tb_dev_write(dev, s->b_dom, 0, sizeof(tb_kdomain), &s->dom));
+  tb_kstep ks0 = tb_schedule_at(&s->sched, 0u);
+  TRY(tb_dev_alloc(dev, sizeof ks0, &s->b_step));
+  TRY(tb_dev_write(dev, s->b_step, 0, sizeof ks0, &ks0));
+  TRY(build_program(s));
+  tb_buf *b_sched = NULL;
+  TRY(tb_sim_constants(s, &s->sched, sizeof s->sched, &b_sched));
+  TRY(tb_sim_kernel(s, "schedule_advance", &s->k_schedule));
+  TRY(TB_BIND(s->k_schedule, TB_BUF(b_sched), TB_BUF(s->b_step), TB_I32(1)));
+  TRY(upload_core(s, bone, labels));
+  TRY(tb_stats_create(s, &s->stats));
   s->t_days = -p->spinup_days;
-  s->step = 0;
-  /* Initial signals: sources from the initial osteocytes, then solve. */
-  TRY(upload_step(s));
-  TRY(run_osteocyte(s));
-  TRY(run_diffusion(s));
-  TRY(measure_references(s));
+
+  /* 3. Processes, then the initial signals and the reference levels. */
+  for (int32_t k = 0; k < s->nprocs; k++) {
+    s->current = k;
+    TRY(s->procs[k]->create(s, p, &s->pstate[k]));
+  }
+  TRY(zero_sources(s));
+  for (int32_t k = 0; k < s->nprocs; k++) {
+    s->current = k;
+    if (s->procs[k]->initial_sources) TRY(s->procs[k]->initial_sources(s, s->pstate[k]));
+  }
+  /* The last process that solves fields does so in its step; the initial
+   * solve is its start hook (see the signals process). */
+  for (int32_t k = 0; k < s->nprocs; k++) {
+    s->current = k;
+    if (s->procs[k]->start) TRY(s->procs[k]->start(s, s->pstate[k]));
+  }
+  s->current = -1;
+  for (int32_t k = 0; k < s->nprocs; k++) s->proc_seconds[k] = s->proc_launches[k] = s->proc_bytes[k] = 0.0;
   *out = s;
   s = NULL;
 cleanup:
-  free(host);
-  free(comp);
+  if (s) s->current = -1;
   tb_sim_destroy(&s);
   return st;
 }
@@ -363,77 +577,17 @@ cleanup:
 void tb_sim_destroy(tb_sim **sp) {
   if (!sp || !*sp) return;
   tb_sim *s = *sp;
-  for (int b = 0; b < B_COUNT; b++) tb_dev_free(&s->b[b]);
-  for (int k = 0; k < K_COUNT; k++) tb_dev_kernel_destroy(&s->k[k]);
+  for (int32_t k = s->nprocs - 1; k >= 0; k--)
+    if (s->pstate[k] && s->procs[k]->destroy) s->procs[k]->destroy(&s->pstate[k]);
+  tb_stats_destroy(&s->stats);
+  for (int32_t k = 0; k < s->nkernels; k++) tb_dev_kernel_destroy(&s->kernels[k]);
+  for (int32_t k = 0; k < s->nconsts; k++) tb_dev_free(&s->consts[k]);
+  for (int32_t i = 0; i < s->narrays; i++) tb_dev_free(&s->arrays[i].buf);
+  tb_dev_free(&s->field_block);
+  tb_dev_free(&s->source_block);
+  tb_dev_free(&s->b_dom);
+  tb_dev_free(&s->b_step);
   tb_dev_program_destroy(&s->prog);
-  free(s->rowmax_host);
-  free(s->stats_host);
   free(s);
   *sp = NULL;
-}
-
-double tb_sim_time_days(const tb_sim *s) { return s->t_days; }
-double tb_sim_estrogen(const tb_sim *s) { return tb_estrogen_level(&s->p, s->t_days); }
-int64_t tb_sim_steps_done(const tb_sim *s) { return s->step; }
-int32_t tb_sim_last_sweeps(const tb_sim *s) { return s->last_sweeps; }
-void tb_sim_set_timing(tb_sim *s, int on) { s->timing = on; }
-double tb_sim_process_seconds(const tb_sim *s, int proc) { return s->proc_seconds[proc]; }
-
-double tb_sim_process_bytes_per_voxel(int proc) {
-  /* Compulsory traffic per voxel per launch (each array read once, written
-   * once where the kernel writes it everywhere), as the kernels are written. */
-  switch (proc) {
-  case TB_PROC_OSTEOCLAST_RECRUIT: return 4 + 1 + 4 + 1 + 4 + 4 + 4 + 1;          /* f comp seed flags rankl opg | join pflag */
-  case TB_PROC_OSTEOCLAST_RESORB: return 4 + 1 + 4 + 1 + 4 + 1 + 4 + 4;           /* f comp seed flags join pflag cav | src */
-  case TB_PROC_OSTEOBLAST_FORM: return 4 + 1 + 4 + 4 + 4 + 4;                    /* f comp seed fat | fat src */
-  case TB_PROC_OSTEOCYTE_UPDATE: return 4 + 1 + 4 + 4 + 4 + 4 + 4;               /* f comp ocy | 3 src (+opg read) */
-  case TB_PROC_DIFFUSION: return 1 + 4 + 4 + 4;                                  /* comp c src | c, per sweep */
-  }
-  return 0;
-}
-
-tb_status tb_sim_read_field(tb_sim *s, int which, float *host) {
-  tb_status st = TB_OK;
-  int32_t *seed = NULL, *perf = NULL;
-  float *tend = NULL;
-  switch (which) {
-  case TB_OUT_BONE_FRACTION: TRY(tb_dev_read(s->dev, s->b[B_F], 0, s->n * 4, host)); break;
-  case TB_OUT_OSTEOCYTE_VIABILITY: TRY(tb_dev_read(s->dev, s->b[B_OCY], 0, s->n * 4, host)); break;
-  case TB_OUT_CAVITY: TRY(tb_dev_read(s->dev, s->b[B_CAV], 0, s->n * 4, host)); break;
-  case TB_OUT_ADIPOSITY: TRY(tb_dev_read(s->dev, s->b[B_FAT], 0, s->n * 4, host)); break;
-  case TB_OUT_RANKL: case TB_OUT_OPG: case TB_OUT_SCLEROSTIN: case TB_OUT_TGFB:
-    TRY(tb_dev_read(s->dev, s->b[B_FIELD0 + (which - TB_OUT_RANKL)], 0, s->n * 4, host));
-    break;
-  case TB_OUT_RESORBED: TRY(tb_dev_read(s->dev, s->b[B_RES_ACC], 0, s->n * 4, host)); break;
-  case TB_OUT_FORMED: TRY(tb_dev_read(s->dev, s->b[B_FORM_ACC], 0, s->n * 4, host)); break;
-  case TB_OUT_OSTEOCLASTS:
-  case TB_OUT_OSTEOBLASTS: {
-    /* Cells are teams on the cavity surface: derived from the team phase. */
-    seed = malloc(s->n * 4);
-    tend = malloc(s->n * 4);
-    perf = malloc(s->n * 4);
-    CHECK(seed && tend && perf, TB_ERR_NOMEM, "out of memory");
-    TRY(tb_dev_read(s->dev, s->b[B_SEED], 0, s->n * 4, seed));
-    TRY(tb_dev_read(s->dev, s->b[B_TEND], 0, s->n * 4, tend));
-    TRY(tb_dev_read(s->dev, s->b[B_TEAM_PERF], 0, s->n * 4, perf));
-    double t = s->t_days;
-    for (size_t i = 0; i < s->n; i++) {
-      int32_t sd = seed[i];
-      float v = 0.0f;
-      if (sd >= 0) {
-        double te = tend[sd];
-        if (which == TB_OUT_OSTEOCLASTS) v = t < te ? 1.0f : 0.0f;
-        else v = (t >= te + s->p.reversal_period_days && !perf[sd]) ? 1.0f : 0.0f;
-      }
-      host[i] = v;
-    }
-    break;
-  }
-  default: CHECK(0, TB_ERR_INTERNAL, "unknown output field %d", which);
-  }
-cleanup:
-  free(seed);
-  free(tend);
-  free(perf);
-  return st;
 }

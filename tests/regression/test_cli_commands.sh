@@ -24,10 +24,26 @@ grep -q "resorption_speed_um_per_day" run-help.txt || fail "run --help lacks the
 grep -q "global MiB" devices.txt || fail "devices lists no memory"
 
 "$exe" bench --size 24 --steps 2 > bench.txt 2> bench.err || { cat bench.err; fail "bench exited $?"; }
-for k in osteoclast_recruit osteoclast_resorb osteoblast_form osteocyte_update diffusion_sweep "copy kernel"; do
+for k in osteoclast formation osteocyte marrow immune signals "copy kernel" "copy equivalents per step"; do
   grep -q "$k" bench.txt || fail "bench output lacks $k"
 done
 grep -q "GB/s" bench.txt || fail "bench prints no bandwidth"
+# The JSON form has the figures scripts read (the issue's list), and they add up.
+"$exe" bench --size 24 --steps 2 --format json > bench.json 2> bench.err || { cat bench.err; fail "bench --format json exited $?"; }
+/usr/bin/python3 - <<'PY' || fail "bench --format json"
+import json
+b = json.load(open("bench.json"))
+for k in ["device", "voxels", "copy_gbps", "seconds_per_step", "copy_equivalents_per_step", "device_bytes_per_voxel",
+          "processes", "grid"]:
+    assert k in b, k
+assert b["voxels"] == 24 ** 3 and b["grid"] == [24, 24, 24]
+names = [p["name"] for p in b["processes"]]
+assert names == ["osteoclast", "formation", "osteocyte", "marrow", "immune", "signals"], names
+ce = b["seconds_per_step"] / b["copy_equivalent_seconds"]
+assert abs(ce - b["copy_equivalents_per_step"]) <= 1e-3 * ce, (ce, b["copy_equivalents_per_step"])
+assert sum(p["seconds_per_step"] for p in b["processes"]) <= 1.0001 * b["seconds_per_step"]
+assert 20 < b["device_bytes_per_voxel"] < 400, b["device_bytes_per_voxel"]
+PY
 
 "$exe" phantom --size 64 -o p64.nrrd > phantom.txt && "$exe" morph p64.nrrd > morph.txt || fail "phantom && morph"
 grep -q "Conn.D" morph.txt || fail "morph table lacks Conn.D"

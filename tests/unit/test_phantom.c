@@ -1,8 +1,9 @@
 /* The synthetic sample generator: determinism, BV/TV, thickness, cortex,
- * connectivity and parameter checks. */
+ * connectivity, the human sample's morphometry and parameter checks. */
 #include <stdint.h>
 
 #include "tb_test.h"
+#include "trabecula/morph.h"
 #include "trabecula/phantom.h"
 
 /* Generates with the defaults changed by the arguments; 0 on success. */
@@ -95,6 +96,7 @@ static int defaults_match_the_documented_values(void) {
   EXPECT(p.spacing_um == 20.0);
   EXPECT(p.bvtv == 0.20);
   EXPECT(p.tb_th_um == 150.0);
+  EXPECT(p.tb_n_per_mm == 0.0);
   EXPECT(p.cortex_um == 0.0);
   EXPECT(p.seed == 1);
   EXPECT(tb_phantom_check(&p) == TB_OK);
@@ -215,23 +217,107 @@ static int cortex_shell_has_requested_thickness_and_porosity(void) {
   return 0;
 }
 
+/* Morphometry of the trabecular compartment as trabecula morph reports it. */
+static int morph_of(const tb_volume *v, const uint8_t *labels, int with_thickness, tb_morph_result *r) {
+  tb_morph_options opt;
+  tb_morph_options_default(&opt);
+  opt.skip_da = 1;
+  opt.skip_thickness = !with_thickness;
+  return tb_morph_compute(v, labels, &opt, r, NULL) != TB_OK;
+}
+
 static int mean_thickness_follows_target(void) {
   const double targets[] = {120.0, 200.0};
   double estimate[2];
   for (int t = 0; t < 2; t++) {
     tb_volume *v = NULL;
+    uint8_t *labels = NULL;
     tb_phantom_info info;
-    int bad = make(96, 0.2, targets[t], 0, 2, &v, NULL, &info);
+    tb_morph_result r;
+    int bad = make(96, 0.2, targets[t], 0, 2, &v, &labels, &info) || morph_of(v, labels, 1, &r);
     estimate[t] = bad ? NAN : plate_model_thickness(v);
     tb_volume_destroy(&v);
+    free(labels);
     EXPECT(!bad);
+    /* tb_th_um is Tb.Th as trabecula morph reports it (2 EDT - 1 voxel),
+     * and the generator's own reading is morph's. */
+    EXPECT_NEAR(r.tb_th_um, targets[t], 0.03 * targets[t]);
+    EXPECT_NEAR(info.tb_th_um, r.tb_th_um, 1e-6 * targets[t]);
+    EXPECT_NEAR(info.tb_sp_um, r.tb_sp_um, 1e-6 * r.tb_sp_um);
     /* 2 BV/BS is exact for plates and half the diameter for rods, so a
-     * rod-plate mix lands between 0.55 and 1.0 of the local thickness. */
-    EXPECT(estimate[t] > 0.55 * targets[t] && estimate[t] < 1.1 * targets[t]);
-    /* The rod diameter itself sits just under the mean local thickness. */
-    EXPECT(info.thickness_um > 0.8 * targets[t] && info.thickness_um < 1.05 * targets[t]);
+     * rod-plate mix lands between 0.55 and 1.2 of the local thickness. */
+    EXPECT(estimate[t] > 0.55 * targets[t] && estimate[t] < 1.2 * targets[t]);
+    /* The rod diameter is about a voxel (20 um) over the reading. */
+    EXPECT(info.thickness_um > targets[t] && info.thickness_um < targets[t] + 3 * 20.0);
   }
   EXPECT(estimate[1] > estimate[0]);
+  return 0;
+}
+
+/* The human sample (tb_phantom_params_human: 5.12 mm, 40 um, cortex
+ * 400 um) hits BV/TV, Tb.Th and Tb.N as trabecula morph reports them, with
+ * a connected mixed plate/rod network; at 80 um voxels the same sample
+ * reads the same (scale independence). */
+static int human_sample_hits_the_reference_morphometry(void) {
+  tb_phantom_params p;
+  tb_phantom_params_human(&p);
+  EXPECT(p.size * p.spacing_um >= 5000.0);
+  EXPECT(p.bvtv == 0.15 && p.tb_th_um == 170.0 && p.tb_n_per_mm == 1.05 && p.cortex_um == 400.0);
+  const int32_t size[2] = {128, 64};
+  const double spacing[2] = {40.0, 80.0};
+  for (int k = 0; k < 2; k++) {
+    p.size = size[k];
+    p.spacing_um = spacing[k];
+    tb_volume *v = NULL;
+    uint8_t *labels = NULL;
+    tb_phantom_info info;
+    tb_morph_result r;
+    int bad = tb_phantom_generate_info(&p, &v, &labels, &info) != TB_OK || morph_of(v, labels, 1, &r);
+    tb_volume_destroy(&v);
+    free(labels);
+    EXPECT(!bad);
+    fprintf(stderr,
+            "human %d^3 at %g um: BV/TV %.4f Tb.Th %.1f um Tb.Sp %.1f um Tb.N %.3f /mm Conn.D %.2f /mm^3 "
+            "Ct.Th %.1f um Ct.Po %.4f, plates %.0f %% of the bone\n",
+            size[k], spacing[k], r.bv_tv, r.tb_th_um, r.tb_sp_um, r.tb_n_per_mm, r.conn_d_per_mm3, r.ct_th_um,
+            r.ct_po, 100.0 * info.plate_volume_share);
+    EXPECT_NEAR(r.bv_tv, 0.15, 0.015);
+    EXPECT_NEAR(r.tb_th_um, 170.0, 17.0);
+    EXPECT_NEAR(r.tb_n_per_mm, 1.05, 0.105);
+    EXPECT(r.has_cortex && r.ct_po > 0.02 && r.ct_po < 0.09);
+    if (k == 0) { /* tighter at the intended resolution */
+      EXPECT_NEAR(r.tb_th_um, 170.0, 0.03 * 170.0);
+      EXPECT_NEAR(r.tb_n_per_mm, 1.05, 0.03 * 1.05);
+      EXPECT(r.conn_d_per_mm3 > 1.5 && r.conn_d_per_mm3 < 6.0);
+      EXPECT(info.plate_volume_share > 0.3 && info.plate_volume_share < 0.7);
+    }
+  }
+  return 0;
+}
+
+/* A Tb.N that no connected network of this BV/TV and Tb.Th reaches still
+ * gives a sample on BV/TV and Tb.Th, with the nearest Tb.N the element
+ * share allows (about 1.2 /mm; see phantom.h). */
+static int unreachable_tb_n_still_gives_a_sample(void) {
+  tb_phantom_params p;
+  tb_phantom_params_default(&p);
+  p.size = 64;
+  p.spacing_um = 40.0;
+  p.bvtv = 0.15;
+  p.tb_th_um = 170.0;
+  p.tb_n_per_mm = 1.8;
+  tb_volume *v = NULL;
+  uint8_t *labels = NULL;
+  tb_phantom_info info;
+  int bad = tb_phantom_generate_info(&p, &v, &labels, &info) != TB_OK;
+  double bvtv = bad ? NAN : mean_over_label(v, labels, 1);
+  tb_volume_destroy(&v);
+  free(labels);
+  EXPECT(!bad);
+  EXPECT_NEAR(bvtv, 0.15, 0.005);
+  EXPECT_NEAR(info.tb_th_um, 170.0, 0.03 * 170.0);
+  EXPECT(info.tb_n_per_mm > 1.05 && info.tb_n_per_mm < 1.4);
+  EXPECT(info.element_share == 0.35);
   return 0;
 }
 
@@ -275,6 +361,10 @@ static int bad_parameters_are_rejected(void) {
   REJECT(cortex_um, -1.0);
   REJECT(cortex_um, 10.0);  /* under 2 voxels */
   REJECT(cortex_um, 800.0); /* leaves too little trabecular bone */
+  REJECT(tb_n_per_mm, -1.0);
+  REJECT(tb_n_per_mm, NAN);
+  REJECT(tb_n_per_mm, 7.0); /* Tb.Sp = 1000/7 - 150 < 0 */
+  REJECT(tb_n_per_mm, 0.5); /* Tb.Sp 1850 um, over side/4 of a 1920 um sample */
 #undef REJECT
   p = good;
   p.size = 4;
@@ -292,8 +382,8 @@ static int bad_parameters_are_rejected(void) {
 static int option_table_names_every_option(void) {
   int count = 0;
   const tb_phantom_option *o = tb_phantom_options(&count);
-  EXPECT(count == 6);
-  const char *want[] = {"--size", "--spacing", "--bvtv", "--tb-th", "--cortex", "--seed"};
+  EXPECT(count == 7);
+  const char *want[] = {"--size", "--spacing", "--bvtv", "--tb-th", "--tb-n", "--cortex", "--seed"};
   for (int i = 0; i < count; i++) {
     EXPECT(!strcmp(o[i].option, want[i]));
     EXPECT(o[i].min <= o[i].max && o[i].help && o[i].unit);
@@ -306,5 +396,6 @@ int main(void) {
                 different_seed_gives_different_sample, bvtv_hits_target_within_half_a_percent,
                 bvtv_within_the_cortex_hits_target, geometry_is_set_and_labels_are_one_without_cortex,
                 cortex_shell_has_requested_thickness_and_porosity, mean_thickness_follows_target,
+                human_sample_hits_the_reference_morphometry, unreachable_tb_n_still_gives_a_sample,
                 network_is_connected, bad_parameters_are_rejected, option_table_names_every_option);
 }

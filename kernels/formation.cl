@@ -1,5 +1,5 @@
 /* Mechanisms 5 and 6 (MODEL.md): the osteoblast lineage and the formation
- * front, plus marrow adiposity.
+ * front.
  *
  * Coupling: while its cavity is resorbed, each voxel records the strongest
  * TGF-beta activation it saw, TGF/(TGF + K_act) (Pivonka 2008); that is the
@@ -11,45 +11,47 @@
  * for the team's working life, which osteoblast apoptosis shortens as
  * estrogen falls. A wall thinner than the cavity is deep leaves a deficit:
  * the mechanism of net loss. Perforated cavities are not refilled (Liu 2008).
- * Marrow adiposity relaxes to a target that rises as MSC commitment shifts to
- * fat with estrogen loss (Griffith 2012). Own-voxel updates only. */
+ * At the end of the cycle the team's voxels and its slot are released.
+ * Own-voxel updates only. */
 
-__kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks, __global float *f,
-                              __global const uchar *comp, __global int *team_seed, __global const float *team_t0,
-                              __global const float *team_tend, __global float *cav,
-                              __global float *form_w, __global float *tgf_seen, __global float *ocy,
-                              __global float *fat, __global const float *tgfb, __global const float *sclerostin,
-                              __global float *form_acc, __global float *src_opg, __global const int *team_perf) {
+__kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_formation *kp, __constant tb_kstep *ks,
+                             __global float *f, __global const uchar *comp, __global int *team_id,
+                             __global const int4 *team_pos, __global const float2 *team_time,
+                             __global const int *team_perf, __global int *team_used, __global float *cav,
+                             __global float *form_w, __global float *tgf_seen, __global float *ocy,
+                             __global const float *tgfb, __global const float *sclerostin, __global float *form_acc,
+                             __global float *src_opg) {
   const float t = ks->t_days;
+  const float deficit = deficit_of(ks);
+  const float formation_days = kp->formation_period_days / (1.0f + kp->ob_apoptosis_estrogen_gain * deficit);
+  const float commit = commit_bone(kp->fat_baseline, kp->fat_estrogen_gain, deficit);
   const float wnt_ref = kp->K_scl_pM / (kp->K_scl_pM + kp->scl_ref_pM);
-  const float fat_relax = 1.0f - exp(-kp->dt_days / kp->fat_tau_days);
-  TB_FOR_ROW(kp, x, y, z, i) {
-    src_opg[i] = 0.0f;
+  TB_FOR_ROW(dom, x, y, z, i) {
     if (comp[i] == TB_COMP_OUTSIDE) continue;
-    /* Exact relaxation over the step, stable for any dt/tau. */
-    if (!is_bone(f[i])) fat[i] += (ks->fat_target - fat[i]) * fat_relax;
-    int s = team_seed[i];
+    int s = team_id[i];
     if (s < 0) continue;
-    float t0 = team_t0[s], tend = team_tend[s];
-    float tf = tend + kp->reversal_days;
+    float2 tt = team_time[s];
+    float tf = tt.y + kp->reversal_days;
     if (t < tf) {
       float g = tgfb[i];
       tgf_seen[i] = fmax(tgf_seen[i], g / (g + kp->K_tgfb_act_pM));
       continue;
     }
-    if (t - tf >= ks->formation_days) {
-      /* The cycle is over: what was not refilled stays lost. */
-      team_seed[i] = -1;
-      cav[i] = 0.0f;
+    int4 p = team_pos[s];
+    if (t - tf >= formation_days) {
+      /* The cycle is over: what was not refilled stays lost. Every member
+       * is released in the same step; the seed frees the slot. */
+      team_id[i] = TB_TEAM_NONE;
+      if (is_seed_of(dom, x, y, z, p)) team_used[s] = 0;
       form_w[i] = 0.0f;
       tgf_seen[i] = 0.0f;
       continue;
     }
     float ci = cav[i];
     if (team_perf[s] || ci <= 0.0f) continue;
-    float h = kp->h_um;
-    float r = kp->resorb_speed_um_per_day * (tend - t0);
-    float d = distance_to(kp, x, y, z, s);
+    float h = dom->h_um;
+    float r = kp->resorb_speed_um_per_day * (tt.y - tt.x);
+    float d = distance_to(dom, x, y, z, p);
     float removed = ball_cover(r, d, h); /* share of the original bone resorbed */
     if (removed <= 1e-3f) continue;
     float f_orig = ci / removed;
@@ -59,14 +61,14 @@ __kernel void osteoblast_form(__constant tb_kparams *kp, __constant tb_kstep *ks
      * lost its osteocytes, so its sclerostin dips below that level, which
      * does not make osteoblasts faster than in health. */
     float wnt = fmin(kp->K_scl_pM / (kp->K_scl_pM + scl) / wnt_ref, 1.0f);
-    float mar = kp->mar_um_per_day * tgf_seen[i] * ks->commit_bone * wnt;
-    float w0 = form_w[i], w1 = w0 + mar * kp->dt_days;
+    float mar = kp->mar_um_per_day * tgf_seen[i] * commit * wnt;
+    float w0 = form_w[i], w1 = w0 + mar * dom->dt_days;
     form_w[i] = w1;
     /* Summed over the formation period the increments add up to at most
      * f_orig * removed = cav: what this cycle resorbed here. */
     float inc = f_orig * (ball_cover(r - w0, d, h) - ball_cover(r - w1, d, h));
     inc = clamp(inc, 0.0f, 1.0f - f[i]);
-    src_opg[i] = kp->ob_opg_pM_per_day;
+    src_opg[i] += kp->ob_opg_pM_per_day;
     if (inc <= 0.0f) continue;
     float fi = f[i];
     /* New bone embeds new, live osteocytes. */

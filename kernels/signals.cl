@@ -1,0 +1,323 @@
+/* Quasi-steady reaction-diffusion of every signal (MODEL.md "Scales and
+ * units"): cytokines equilibrate in minutes to hours, remodeling takes
+ * months, so each step solves, for every field of the field table,
+ *     D lap(c) - k c + S = 0
+ * inside the bone organ (labels 1 and 2) with no flux across its outer
+ * boundary and the grid's faces, warm-started from the last step. D = k
+ * lambda^2 sets the reach lambda. Discretisation: the 7-point Laplacian on
+ * the voxel grid, in voxel units (D here is D/h^2):
+ *     k c_i + D sum_{open j} (c_i - c_j) = S_i.
+ *
+ * Solver: geometric multigrid V-cycles, all fields in the same launches
+ * (structure of arrays, one stride per field; fields that have converged
+ * are skipped through the `active` flags).
+ *  - Coarse cells are 2x2x2 blocks. A coarse cell's operator sums its
+ *    children's equations (the Galerkin operator of piecewise-constant
+ *    transfer): decay k N_I with N_I the inside fine voxels, coupling
+ *    D 2^-l F_IJ with F_IJ the open fine faces between I and J, so coarse
+ *    grids follow the bone organ exactly, and 2^-l makes the coupling that
+ *    of a rediscretisation at spacing 2^l h on full blocks.
+ *  - Restriction sums the children's residuals; prolongation is trilinear
+ *    between cell centres, renormalised over coarse cells inside the organ.
+ *  - Smoothing: red-black Gauss-Seidel, one work-item per voxel of the
+ *    colour (none idle) or a run of them along x; each colour's updates are
+ *    independent, so results do not depend on the launch shape.
+ *  - The coarsest level is solved by many red-black sweeps in one
+ *    work-group (barriers between colours).
+ *  - The residual of the fine level is computed once per cycle, restricted
+ *    at the same time, and its norms per field (sum r^2, sum c^2 over
+ *    coarse cells) reduced on the device in a fixed order.
+ * A reach of several hundred µm costs the same as a short one: the coarse
+ * levels carry the long-range part. */
+
+#define TB_MG_MAX_FIELDS 16
+
+/* Work-items walk runs of one colour along x: item g of a row handles
+ * pairs [g chunk, (g + 1) chunk), voxel x = 2 pair + parity. */
+#define TB_FOR_COLOR(nx_, ny_, nz_, parity0, x, y, z)                                  \
+  const int y = (int)get_global_id(1), z = (int)get_global_id(2);                     \
+  const int npairs_ = ((nx_) + 1) / 2;                                                \
+  const int chunk_ = (npairs_ + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
+  const int p0_ = (int)get_global_id(0) * chunk_;                                     \
+  if (y >= (ny_) || z >= (nz_) || p0_ >= npairs_) return;                             \
+  const int xend_ = min(2 * (p0_ + chunk_), (nx_));                                   \
+  for (int x = 2 * p0_ + (((parity0) + y + z) & 1); x < xend_; x += 2)
+
+/* Row-structured loop over an arbitrary level's extent. */
+#define TB_FOR_LEVEL(nx_, ny_, nz_, x, y, z)                                           \
+  const int y = (int)get_global_id(1), z = (int)get_global_id(2);                     \
+  const int chunk_ = ((nx_) + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
+  const int x0_ = (int)get_global_id(0) * chunk_;                                     \
+  if (y >= (ny_) || z >= (nz_) || x0_ >= (nx_)) return;                               \
+  for (int x = x0_; x < min(x0_ + chunk_, (nx_)); x++)
+
+/* Fine-level geometry, one byte per voxel (computed once: the organ does
+ * not change): bit k set when face k (+x, -x, +y, -y, +z, -z) opens onto
+ * a voxel inside the organ, bit 6 when the voxel itself is inside. */
+#define TB_FACE_INSIDE 0x40u
+
+/* sum over open faces of c_j, and their number. */
+inline float fine_nb_sum(__global const float *c, int i, uint m, int sy, int sz) {
+  float s = 0.0f;
+  if (m & 1u) s += c[i + 1];
+  if (m & 2u) s += c[i - 1];
+  if (m & 4u) s += c[i + sy];
+  if (m & 8u) s += c[i - sy];
+  if (m & 16u) s += c[i + sz];
+  if (m & 32u) s += c[i - sz];
+  return s;
+}
+
+inline int level_index(int nx, int ny, int x, int y, int z) { return x + nx * (y + ny * z); }
+
+/* Coarse cell operator pieces: geo = (N, F+x, F+y, F+z). */
+inline float coarse_offdiag_sum(__global const float4 *geo, __global const float *c, int nx, int ny, int nz, int x,
+                                int y, int z, int I, float *fsum) {
+  float4 g = geo[I];
+  float s = 0.0f, fs = 0.0f;
+  if (x + 1 < nx) { s += g.y * c[I + 1]; fs += g.y; }
+  if (x > 0) { float a = geo[I - 1].y; s += a * c[I - 1]; fs += a; }
+  if (y + 1 < ny) { s += g.z * c[I + nx]; fs += g.z; }
+  if (y > 0) { float a = geo[I - nx].z; s += a * c[I - nx]; fs += a; }
+  if (z + 1 < nz) { s += g.w * c[I + nx * ny]; fs += g.w; }
+  if (z > 0) { float a = geo[I - nx * ny].w; s += a * c[I - nx * ny]; fs += a; }
+  *fsum = fs;
+  return s;
+}
+
+/* Fine level: residual of every active field, summed into the level-1
+ * right-hand side, and each coarse row's sums of r^2 and c^2 (inside
+ * voxels) for the convergence test. One work-item per coarse row on every
+ * device, streaming the four fine rows beneath it, so the sums' order (and
+ * with it the number of cycles) never depends on the launch shape.
+ * r_i = S_i - (k + n D) c_i + D sum_j c_j. */
+__kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
+                               int nf, __global const uchar *faces, __global const float *c,
+                               __global const float *src, int fs, int cnx, int cny, int cnz,
+                               __global float *rhs1, __global float *norms) {
+  const int Y = (int)get_global_id(0), Z = (int)get_global_id(1);
+  if (Y >= cny || Z >= cnz) return;
+  const int n1 = cnx * cny * cnz, I0 = level_index(cnx, cny, 0, Y, Z);
+  const int rows1 = cny * cnz, row = Y + cny * Z;
+  for (int f = 0; f < nf; f++) {
+    if (!active[f]) continue;
+    const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
+    __global const float *cf = c + (size_t)f * (size_t)fs;
+    __global const float *sf = src + (size_t)f * (size_t)fs;
+    __global float *rf = rhs1 + (size_t)f * (size_t)n1 + I0;
+    float rr = 0.0f, cc = 0.0f;
+    for (int X = 0; X < cnx; X++) rf[X] = 0.0f;
+    for (int dz = 0; dz < 2; dz++)
+      for (int dy = 0; dy < 2; dy++) {
+        int y = 2 * Y + dy, z = 2 * Z + dz;
+        if (y >= dom->ny || z >= dom->nz) continue;
+        int i = local_index(dom, 0, y, z);
+        for (int x = 0; x < dom->nx; x++, i++) {
+          uint m = faces[i];
+          if (!(m & TB_FACE_INSIDE)) continue;
+          float ci = cf[i];
+          float r = sf[i] - (k + D * (float)popcount(m & 63u)) * ci + D * fine_nb_sum(cf, i, m, dom->sy, dom->sz);
+          rf[x >> 1] += r;
+          rr += r * r;
+          cc += ci * ci;
+        }
+      }
+    norms[(size_t)(2 * f) * (size_t)rows1 + row] = rr; /* column 2f: r^2, 2f+1: c^2 */
+    norms[(size_t)(2 * f + 1) * (size_t)rows1 + row] = cc;
+  }
+}
+
+/* Coarse level l (nx x ny x nz) to l+1: residual of the correction
+ * equation, summed into the coarser right-hand side. */
+__kernel void mg_restrict(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx,
+                          int ny, int nz, __global const float4 *geo, __global const float *c,
+                          __global const float *rhs, int cnx, int cny, int cnz, __global float *rhs_c) {
+  const int n = nx * ny * nz, nc = cnx * cny * cnz;
+  TB_FOR_LEVEL(cnx, cny, cnz, X, Y, Z) {
+    const int J = level_index(cnx, cny, X, Y, Z);
+    float acc[TB_MG_MAX_FIELDS];
+    for (int f = 0; f < nf; f++) acc[f] = 0.0f;
+    for (int dz = 0; dz < 2; dz++)
+      for (int dy = 0; dy < 2; dy++)
+        for (int dx = 0; dx < 2; dx++) {
+          int x = 2 * X + dx, y = 2 * Y + dy, z = 2 * Z + dz;
+          if (x >= nx || y >= ny || z >= nz) continue;
+          int I = level_index(nx, ny, x, y, z);
+          float N = geo[I].x;
+          if (N <= 0.0f) continue;
+          for (int f = 0; f < nf; f++) {
+            if (!active[f]) continue;
+            __global const float *cf = c + (size_t)f * (size_t)n;
+            float fsum;
+            float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
+            float d = fk[f].coupling_per_day * dscale;
+            float r = rhs[(size_t)f * (size_t)n + I] - (fk[f].decay_per_day * N + d * fsum) * cf[I] + d * off;
+            acc[f] += r;
+          }
+        }
+    for (int f = 0; f < nf; f++)
+      if (active[f]) rhs_c[(size_t)f * (size_t)nc + J] = acc[f];
+  }
+}
+
+/* One colour of red-black Gauss-Seidel on the fine level (projected onto
+ * c >= 0: concentrations are non-negative, and so is the exact solution). */
+__kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
+                             int nf, __global const uchar *faces, __global float *c, __global const float *src,
+                             int fs, int color) {
+  const int y = (int)get_global_id(1), z = (int)get_global_id(2);
+  const int npairs = (dom->nx + 1) / 2;
+  const int chunk = (npairs + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+  const int p0 = (int)get_global_id(0) * chunk;
+  if (y >= dom->ny || z >= dom->nz || p0 >= npairs) return;
+  const int xend = min(2 * (p0 + chunk), dom->nx);
+  const int xs = 2 * p0 + ((color + dom->ox + dom->oy + dom->oz + y + z) & 1);
+  const int i0 = local_index(dom, xs, y, z);
+  for (int f = 0; f < nf; f++) {
+    if (!active[f]) continue;
+    const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
+    __global float *cf = c + (size_t)f * (size_t)fs;
+    __global const float *sf = src + (size_t)f * (size_t)fs;
+    for (int x = xs, i = i0; x < xend; x += 2, i += 2) {
+      uint m = faces[i];
+      if (!(m & TB_FACE_INSIDE)) continue;
+      float s = fine_nb_sum(cf, i, m, dom->sy, dom->sz);
+      cf[i] = fmax((sf[i] + D * s) / (k + D * (float)popcount(m & 63u)), 0.0f);
+    }
+  }
+}
+
+/* One colour of red-black Gauss-Seidel on a coarse level's correction. */
+__kernel void mg_smooth(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx, int ny,
+                        int nz, __global const float4 *geo, __global float *c, __global const float *rhs,
+                        int color) {
+  const int n = nx * ny * nz;
+  TB_FOR_COLOR(nx, ny, nz, color, x, y, z) {
+    int I = level_index(nx, ny, x, y, z);
+    float N = geo[I].x;
+    if (N <= 0.0f) continue;
+    for (int f = 0; f < nf; f++) {
+      if (!active[f]) continue;
+      __global float *cf = c + (size_t)f * (size_t)n;
+      float fsum;
+      float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
+      float d = fk[f].coupling_per_day * dscale;
+      cf[I] = (rhs[(size_t)f * (size_t)n + I] + d * off) / (fk[f].decay_per_day * N + d * fsum);
+    }
+  }
+}
+
+/* The coarsest level: `sweeps` red-black sweeps in one work-group. */
+__kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx,
+                          int ny, int nz, __global const float4 *geo, __global float *c, __global const float *rhs,
+                          int sweeps) {
+  const int n = nx * ny * nz, lid = (int)get_local_id(0), lsz = (int)get_local_size(0);
+  for (int s = 0; s < sweeps; s++)
+    for (int color = 0; color < 2; color++) {
+      for (int I = lid; I < n; I += lsz) {
+        int x = I % nx, y = (I / nx) % ny, z = I / (nx * ny);
+        if (((x + y + z) & 1) != color) continue;
+        float N = geo[I].x;
+        if (N <= 0.0f) continue;
+        for (int f = 0; f < nf; f++) {
+          if (!active[f]) continue;
+          __global float *cf = c + (size_t)f * (size_t)n;
+          float fsum;
+          float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
+          float d = fk[f].coupling_per_day * dscale;
+          cf[I] = (rhs[(size_t)f * (size_t)n + I] + d * off) / (fk[f].decay_per_day * N + d * fsum);
+        }
+      }
+      barrier(CLK_GLOBAL_MEM_FENCE);
+    }
+}
+
+/* Trilinear prolongation between cell centres: a fine cell lies a quarter
+ * coarse cell from its parent's centre, towards the neighbour on its side
+ * (weights 3/4 and 1/4 per axis). Neighbours beyond the grid's faces are
+ * replaced by the parent (the same as renormalising), and cells outside the
+ * organ (N = 0, whose correction stays 0) drop out with their weight. A
+ * fine row reads four coarse rows; their bases and weights are set once per
+ * row. */
+typedef struct prolong_row {
+  int base[4];
+  float w[4];
+} prolong_row;
+
+inline prolong_row prolong_rows(int cnx, int cny, int cnz, int y, int z) {
+  prolong_row pr;
+  int Y = y >> 1, Z = z >> 1;
+  int Yn = clamp(Y + ((y & 1) ? 1 : -1), 0, cny - 1), Zn = clamp(Z + ((z & 1) ? 1 : -1), 0, cnz - 1);
+  pr.base[0] = cnx * (Y + cny * Z);
+  pr.base[1] = cnx * (Yn + cny * Z);
+  pr.base[2] = cnx * (Y + cny * Zn);
+  pr.base[3] = cnx * (Yn + cny * Zn);
+  pr.w[0] = 0.5625f;
+  pr.w[1] = 0.1875f;
+  pr.w[2] = 0.1875f;
+  pr.w[3] = 0.0625f;
+  return pr;
+}
+
+/* Correction at fine x of the row: sum w C / sum w over inside cells. */
+inline float prolong_at(__global const float4 *geo_c, __global const float *cc, prolong_row pr, int cnx, int x) {
+  int Xa = x >> 1, Xb = clamp(Xa + ((x & 1) ? 1 : -1), 0, cnx - 1);
+  float s = 0.0f, w = 0.0f;
+  for (int r = 0; r < 4; r++) {
+    int a = pr.base[r] + Xa, b = pr.base[r] + Xb;
+    float ia = geo_c[a].x > 0.0f ? 0.75f : 0.0f, ib = geo_c[b].x > 0.0f ? 0.25f : 0.0f;
+    s += pr.w[r] * (0.75f * cc[a] + 0.25f * cc[b]);
+    w += pr.w[r] * (ia + ib);
+  }
+  return w > 0.0f ? s / w : 0.0f;
+}
+
+/* Fine level += the level-1 correction (kept >= 0). */
+__kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *active, int nf,
+                              __global const uchar *faces, __global float *c, int fs, int cnx, int cny, int cnz,
+                              __global const float4 *geo1, __global const float *c1) {
+  const int y = (int)get_global_id(1), z = (int)get_global_id(2);
+  const int chunk = (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+  const int x0 = (int)get_global_id(0) * chunk;
+  if (y >= dom->ny || z >= dom->nz || x0 >= dom->nx) return;
+  const int x1 = min(x0 + chunk, dom->nx);
+  const int n1 = cnx * cny * cnz, i0 = local_index(dom, x0, y, z);
+  const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
+  for (int f = 0; f < nf; f++) {
+    if (!active[f]) continue;
+    __global const float *cc = c1 + (size_t)f * (size_t)n1;
+    __global float *cf = c + (size_t)f * (size_t)fs;
+    for (int x = x0, i = i0; x < x1; x++, i++)
+      if (faces[i] & TB_FACE_INSIDE) cf[i] = fmax(cf[i] + prolong_at(geo1, cc, pr, cnx, x), 0.0f);
+  }
+}
+
+/* Coarse level l += the level l+1 correction. */
+__kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int nz, __global const float4 *geo,
+                         __global float *c, int cnx, int cny, int cnz, __global const float4 *geo_c,
+                         __global const float *c_c) {
+  const int y = (int)get_global_id(1), z = (int)get_global_id(2);
+  const int chunk = (nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+  const int x0 = (int)get_global_id(0) * chunk;
+  if (y >= ny || z >= nz || x0 >= nx) return;
+  const int x1 = min(x0 + chunk, nx);
+  const int n = nx * ny * nz, nc = cnx * cny * cnz;
+  const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
+  for (int f = 0; f < nf; f++) {
+    if (!active[f]) continue;
+    __global const float *cc = c_c + (size_t)f * (size_t)nc;
+    __global float *cf = c + (size_t)f * (size_t)n;
+    for (int x = x0; x < x1; x++) {
+      int I = level_index(nx, ny, x, y, z);
+      if (geo[I].x > 0.0f) cf[I] += prolong_at(geo_c, cc, pr, cnx, x);
+    }
+  }
+}
+
+/* Zeroes the corrections of the active fields on a level. */
+__kernel void mg_zero(__global const int *active, int nf, int n, __global float *c) {
+  int I = (int)get_global_id(0);
+  if (I >= n) return;
+  for (int f = 0; f < nf; f++)
+    if (active[f]) c[(size_t)f * (size_t)n + I] = 0.0f;
+}

@@ -1,0 +1,408 @@
+/* The signals process: the field table of the built-in signals and the
+ * multigrid solve of every registered field (kernels/signals.cl).
+ *
+ * Stopping test, per field, on the fine residual r = S - A c:
+ *     ||r||_2 <= max(tol k, 8 eps (k + 6 D)) ||c||_2   (sums over the organ)
+ * With A = k I + D L and L positive semi-definite, ||A^-1||_2 = 1/k, so the
+ * first term bounds the relative error ||c - c*||_2 / ||c||_2 by tol. The
+ * second is the residual that rounding c to float32 alone leaves (eps =
+ * 2^-24): a long-range field on small voxels (OPG, 300 um at 4 um voxels)
+ * cannot go below it. A field whose sources have all stopped decays to zero;
+ * ||c|| is floored at 1e-6 pM per voxel so that it still converges. */
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "trabecula/log.h"
+#include "trabecula/process.h"
+
+#define MAX_LEVELS 16
+#define MG_MAX_FIELDS 16
+#define FIELD_FLOOR_PM 1e-6
+#define SMOOTH_FINE 2   /* post-smoothing sweeps on the fine level */
+#define SMOOTH_COARSE 1 /* pre- and post-smoothing sweeps on coarse levels */
+#define COARSEST_SWEEPS 2
+
+/* The built-in signals: one row each (BioFVM's add_density), reach and
+ * turnover from the [signals] section. */
+typedef struct field_row {
+  const char *name, *unit;
+  size_t range_offset, decay_offset, tolerance_offset; /* tolerance: 0 = signals.tolerance */
+  const char *help;
+} field_row;
+static const field_row field_table[] = {
+    {"rankl", "pM", offsetof(tb_params, rankl_range_um), offsetof(tb_params, rankl_decay_per_day), 0,
+     "RANKL: osteoclastogenesis signal of osteocytes, dead osteocytes and immune cells"},
+    {"opg", "pM", offsetof(tb_params, opg_range_um), offsetof(tb_params, opg_decay_per_day), 0,
+     "OPG: decoy receptor of RANKL"},
+    {"sclerostin", "pM", offsetof(tb_params, sclerostin_range_um), offsetof(tb_params, sclerostin_decay_per_day), 0,
+     "sclerostin: osteocytes' Wnt inhibitor"},
+    {"tgfb", "pM", offsetof(tb_params, tgfb_range_um), offsetof(tb_params, tgfb_decay_per_day),
+     offsetof(tb_params, tgfb_tolerance), "TGF-beta released from resorbed matrix: recruits osteoblasts"},
+};
+
+typedef struct level {
+  int32_t nx, ny, nz, n;
+  tb_buf *geo, *c, *rhs; /* coarse levels only */
+  tb_kernel *restrict_k, *smooth[2], *prolong, *zero;
+  tb_shape rows, pairs, items;
+} level;
+
+typedef struct signals {
+  int32_t nf, nlevels;
+  size_t fstride; /* floats between fields in the field block */
+  tb_kp_field fk[MG_MAX_FIELDS];
+  tb_buf *b_fk, *active, *norms, *faces;
+  tb_reducer *red;
+  level lv[MAX_LEVELS];
+  tb_kernel *coarsest;
+  tb_shape group;
+  double tol[MG_MAX_FIELDS], floor_c[MG_MAX_FIELDS], ninside;
+  int32_t max_cycles;
+  int32_t act_host[MG_MAX_FIELDS];
+} signals;
+
+static tb_status declare(tb_sim *s, const tb_params *p) {
+  tb_status st = TB_OK;
+  TRY(tb_sim_declare_array(s, &(tb_array_desc){"signal_faces", TB_TYPE_U8, 1, TB_EXTENT_VOXEL, 0, "flags", 0, 1,
+                                               "faces open to the organ (bits 0-5) and inside (bit 6), from the compartments"}));
+  for (size_t i = 0; i < sizeof field_table / sizeof field_table[0]; i++) {
+    const field_row *r = &field_table[i];
+    tb_field_desc d = {r->name, r->unit, *(const double *)((const char *)p + r->range_offset),
+                       *(const double *)((const char *)p + r->decay_offset),
+                       r->tolerance_offset ? *(const double *)((const char *)p + r->tolerance_offset) : 0.0,
+                       r->help};
+    TRY(tb_sim_add_field(s, &d));
+  }
+cleanup:
+  return st;
+}
+
+/* Coarse geometry on the host: N (inside fine voxels) and F (open fine
+ * faces towards +x, +y, +z) per cell, level by level. */
+static void coarsen_geometry(const float *g, int nx, int ny, int nz, float *gc, int cnx, int cny, int cnz) {
+  memset(gc, 0, (size_t)cnx * cny * cnz * 4 * sizeof(float));
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++)
+      for (int x = 0; x < nx; x++) {
+        const float *a = g + 4 * ((size_t)x + (size_t)nx * (y + (size_t)ny * z));
+        float *A = gc + 4 * ((size_t)(x / 2) + (size_t)cnx * (y / 2 + (size_t)cny * (z / 2)));
+        A[0] += a[0];
+        /* A fine face towards +x crosses the coarse face when x is the
+         * last child along x; otherwise it is internal to the cell. */
+        if (x % 2 == 1 || x + 1 == nx) A[1] += a[1];
+        if (y % 2 == 1 || y + 1 == ny) A[2] += a[2];
+        if (z % 2 == 1 || z + 1 == nz) A[3] += a[3];
+      }
+}
+
+static tb_status create(tb_sim *s, const tb_params *p, void **state) {
+  tb_status st = TB_OK;
+  signals *o = calloc(1, sizeof *o);
+  float *g[MAX_LEVELS] = {NULL};
+  uint8_t *comp = NULL;
+  tb_buf *bc = NULL, *fields = NULL, *sources = NULL;
+  CHECK(o, TB_ERR_NOMEM, "out of memory");
+  *state = o;
+  tb_device *dev = tb_sim_device(s);
+  const tb_kdomain *d = tb_sim_domain(s);
+  o->nf = tb_sim_field_count(s);
+  CHECK(o->nf >= 1 && o->nf <= MG_MAX_FIELDS, TB_ERR_INTERNAL, "%d fields: the solver takes 1 to %d", (int)o->nf,
+        MG_MAX_FIELDS);
+  o->max_cycles = (int32_t)p->max_cycles;
+  double h = d->h_um;
+  for (int32_t f = 0; f < o->nf; f++) {
+    const tb_field_desc *fd = tb_sim_field(s, f);
+    o->tol[f] = fd->tolerance > 0 ? fd->tolerance : p->tolerance;
+    o->fk[f].decay_per_day = (float)fd->decay_per_day;
+    o->fk[f].coupling_per_day = (float)(fd->decay_per_day * fd->range_um * fd->range_um / (h * h));
+  }
+  TRY(tb_sim_constants(s, o->fk, sizeof o->fk, &o->b_fk));
+  TRY(tb_dev_alloc(dev, MG_MAX_FIELDS * sizeof(int32_t), &o->active));
+  TRY(tb_sim_field_block(s, &fields, &sources, &o->fstride));
+  TRY(tb_sim_array(s, "compartment", &bc));
+  TRY(tb_sim_array(s, "signal_faces", &o->faces));
+
+  /* Levels: halve (rounding up) down to a single cell, where the
+   * correction equation is solved exactly. (A near-singular long-range field,
+   * k << D, converges only if the coarsest level carries its smoothest
+   * modes exactly: Gauss-Seidel on a few coarse cells damps them by about
+   * 1 - k N/(D F) per sweep.) */
+  level *L = o->lv;
+  L[0].nx = d->nx;
+  L[0].ny = d->ny;
+  L[0].nz = d->nz;
+  L[0].n = d->nx * d->ny * d->nz;
+  o->nlevels = 1;
+  int32_t max_levels = getenv("TB_MG_LEVELS") ? atoi(getenv("TB_MG_LEVELS")) : MAX_LEVELS;
+  while (o->nlevels < max_levels) {
+    level *a = &L[o->nlevels - 1];
+    if (a->n <= 1) break;
+    level *b = &L[o->nlevels];
+    b->nx = (a->nx + 1) / 2;
+    b->ny = (a->ny + 1) / 2;
+    b->nz = (a->nz + 1) / 2;
+    b->n = b->nx * b->ny * b->nz;
+    o->nlevels++;
+  }
+  CHECK(o->nlevels >= 2, TB_ERR_INPUT, "the sample (%d x %d x %d voxels) is too small for the field solver", d->nx,
+        d->ny, d->nz);
+
+  /* Geometry: fine level from the compartments, then coarsened. */
+  size_t n0 = (size_t)L[0].n;
+  comp = malloc(n0);
+  for (int32_t l = 0; l < o->nlevels; l++) g[l] = malloc((size_t)L[l].n * 4 * sizeof(float));
+  CHECK(comp, TB_ERR_NOMEM, "out of memory");
+  for (int32_t l = 0; l < o->nlevels; l++) CHECK(g[l], TB_ERR_NOMEM, "out of memory");
+  TRY(tb_dev_read(dev, bc, 0, n0, comp));
+  o->ninside = 0;
+  for (int z = 0; z < d->nz; z++)
+    for (int y = 0; y < d->ny; y++)
+      for (int x = 0; x < d->nx; x++) {
+        size_t i = (size_t)x + (size_t)d->nx * (y + (size_t)d->ny * z);
+        float *a = g[0] + 4 * i;
+        int in = comp[i] != TB_COMP_OUTSIDE;
+        o->ninside += in;
+        a[0] = (float)in;
+        a[1] = (float)(in && x + 1 < d->nx && comp[i + 1] != TB_COMP_OUTSIDE);
+        a[2] = (float)(in && y + 1 < d->ny && comp[i + (size_t)d->nx] != TB_COMP_OUTSIDE);
+        a[3] = (float)(in && z + 1 < d->nz && comp[i + (size_t)d->nx * d->ny] != TB_COMP_OUTSIDE);
+      }
+  {
+    uint8_t *faces = malloc(n0);
+    CHECK(faces, TB_ERR_NOMEM, "out of memory");
+    for (int z = 0; z < d->nz; z++)
+      for (int y = 0; y < d->ny; y++)
+        for (int x = 0; x < d->nx; x++) {
+          size_t i = (size_t)x + (size_t)d->nx * (y + (size_t)d->ny * z);
+          uint8_t m = 0;
+          if (comp[i] != TB_COMP_OUTSIDE) {
+            m = 0x40;
+            if (x + 1 < d->nx && comp[i + 1]) m |= 1;
+            if (x > 0 && comp[i - 1]) m |= 2;
+            if (y + 1 < d->ny && comp[i + (size_t)d->nx]) m |= 4;
+            if (y > 0 && comp[i - (size_t)d->nx]) m |= 8;
+            if (z + 1 < d->nz && comp[i + (size_t)d->nx * d->ny]) m |= 16;
+            if (z > 0 && comp[i - (size_t)d->nx * d->ny]) m |= 32;
+          }
+          faces[i] = m;
+        }
+    st = tb_dev_write(dev, o->faces, 0, n0, faces);
+    free(faces);
+    TRY(st);
+  }
+  for (int32_t l = 1; l < o->nlevels; l++) {
+    coarsen_geometry(g[l - 1], L[l - 1].nx, L[l - 1].ny, L[l - 1].nz, g[l], L[l].nx, L[l].ny, L[l].nz);
+    TRY(tb_dev_alloc(dev, (size_t)L[l].n * 4 * sizeof(float), &L[l].geo));
+    TRY(tb_dev_write(dev, L[l].geo, 0, (size_t)L[l].n * 4 * sizeof(float), g[l]));
+    TRY(tb_dev_alloc(dev, (size_t)L[l].n * o->nf * sizeof(float), &L[l].c));
+    TRY(tb_dev_alloc(dev, (size_t)L[l].n * o->nf * sizeof(float), &L[l].rhs));
+  }
+  for (int32_t f = 0; f < o->nf; f++) o->floor_c[f] = FIELD_FLOOR_PM * sqrt(fmax(o->ninside, 1.0));
+
+  /* Kernels, bound once per level. */
+  tb_buf *dom = tb_sim_domain_buf(s);
+  int32_t nf = o->nf, fs = (int32_t)o->fstride;
+  int32_t rows1 = L[1].ny * L[1].nz;
+  TRY(tb_dev_alloc(dev, (size_t)rows1 * 2 * o->nf * sizeof(float), &o->norms));
+  TRY(tb_reducer_create(s, o->norms, rows1, 2 * o->nf, &o->red));
+  TRY(tb_sim_kernel(s, "mg_restrict_fine", &L[0].restrict_k));
+  TRY(TB_BIND(L[0].restrict_k, TB_BUF(dom), TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces),
+              TB_BUF(fields), TB_BUF(sources), TB_I32(fs), TB_I32(L[1].nx), TB_I32(L[1].ny), TB_I32(L[1].nz),
+              TB_BUF(L[1].rhs), TB_BUF(o->norms)));
+  for (int c = 0; c < 2; c++) {
+    TRY(tb_sim_kernel(s, "mg_smooth_fine", &L[0].smooth[c]));
+    TRY(TB_BIND(L[0].smooth[c], TB_BUF(dom), TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces),
+                TB_BUF(fields), TB_BUF(sources), TB_I32(fs), TB_I32(c)));
+  }
+  TRY(tb_sim_kernel(s, "mg_prolong_fine", &L[0].prolong));
+  TRY(TB_BIND(L[0].prolong, TB_BUF(dom), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces), TB_BUF(fields), TB_I32(fs),
+              TB_I32(L[1].nx), TB_I32(L[1].ny), TB_I32(L[1].nz), TB_BUF(L[1].geo), TB_BUF(L[1].c)));
+  /* One work-item per level-1 row on every device (mg_restrict_fine). */
+  L[0].items = (tb_shape){2, 0, {(size_t)L[1].ny, (size_t)L[1].nz, 1}, {1, 1, 1}};
+  tb_dev_shape_rows(dev, L[0].nx, L[0].ny, L[0].nz, &L[0].rows);
+  tb_dev_shape_rows(dev, (L[0].nx + 1) / 2, L[0].ny, L[0].nz, &L[0].pairs);
+  for (int32_t l = 1; l < o->nlevels; l++) {
+    level *a = &L[l];
+    float scale = (float)ldexp(1.0, -(int)l);
+    for (int c = 0; c < 2; c++) {
+      TRY(tb_sim_kernel(s, "mg_smooth", &a->smooth[c]));
+      TRY(TB_BIND(a->smooth[c], TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_F32(scale), TB_I32(a->nx),
+                  TB_I32(a->ny), TB_I32(a->nz), TB_BUF(a->geo), TB_BUF(a->c), TB_BUF(a->rhs), TB_I32(c)));
+    }
+    TRY(tb_sim_kernel(s, "mg_zero", &a->zero));
+    TRY(TB_BIND(a->zero, TB_BUF(o->active), TB_I32(nf), TB_I32(a->n), TB_BUF(a->c)));
+    tb_dev_shape_1d(dev, (size_t)a->n, &a->items);
+    tb_dev_shape_rows(dev, a->nx, a->ny, a->nz, &a->rows);
+    tb_dev_shape_rows(dev, (a->nx + 1) / 2, a->ny, a->nz, &a->pairs);
+    if (l + 1 < o->nlevels) {
+      level *b = &L[l + 1];
+      TRY(tb_sim_kernel(s, "mg_restrict", &a->restrict_k));
+      TRY(TB_BIND(a->restrict_k, TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_F32(scale), TB_I32(a->nx),
+                  TB_I32(a->ny), TB_I32(a->nz), TB_BUF(a->geo), TB_BUF(a->c), TB_BUF(a->rhs), TB_I32(b->nx),
+                  TB_I32(b->ny), TB_I32(b->nz), TB_BUF(b->rhs)));
+      TRY(tb_sim_kernel(s, "mg_prolong", &a->prolong));
+      TRY(TB_BIND(a->prolong, TB_BUF(o->active), TB_I32(nf), TB_I32(a->nx), TB_I32(a->ny), TB_I32(a->nz),
+                  TB_BUF(a->geo), TB_BUF(a->c), TB_I32(b->nx), TB_I32(b->ny), TB_I32(b->nz), TB_BUF(b->geo),
+                  TB_BUF(b->c)));
+    } else {
+      TRY(tb_sim_kernel(s, "mg_coarsest", &o->coarsest));
+      TRY(TB_BIND(o->coarsest, TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_F32(scale), TB_I32(a->nx),
+                  TB_I32(a->ny), TB_I32(a->nz), TB_BUF(a->geo), TB_BUF(a->c), TB_BUF(a->rhs),
+                  TB_I32(COARSEST_SWEEPS)));
+      tb_dev_shape_group(dev, 64, &o->group);
+    }
+  }
+cleanup:
+  free(comp);
+  for (int32_t l = 0; l < MAX_LEVELS; l++) free(g[l]);
+  return st;
+}
+
+static tb_status smooth(tb_sim *s, level *a, int sweeps) {
+  tb_status st = TB_OK;
+  for (int k = 0; k < sweeps; k++)
+    for (int c = 0; c < 2; c++) TRY(tb_sim_run_shape(s, a->smooth[c], &a->pairs));
+cleanup:
+  return st;
+}
+
+/* One V-cycle from the level-1 right-hand side already restricted. */
+static tb_status vcycle(tb_sim *s, signals *o) {
+  tb_status st = TB_OK;
+  level *L = o->lv;
+  int32_t last = o->nlevels - 1;
+  for (int32_t l = 1; l < last; l++) {
+    TRY(tb_sim_run_shape(s, L[l].zero, &L[l].items));
+    TRY(smooth(s, &L[l], SMOOTH_COARSE));
+    TRY(tb_sim_run_shape(s, L[l].restrict_k, &L[l + 1].rows));
+  }
+  TRY(tb_sim_run_shape(s, L[last].zero, &L[last].items));
+  TRY(tb_sim_run_shape(s, o->coarsest, &o->group));
+  for (int32_t l = last - 1; l >= 1; l--) {
+    TRY(tb_sim_run_shape(s, L[l].prolong, &L[l].rows));
+    TRY(smooth(s, &L[l], SMOOTH_COARSE));
+  }
+  if (getenv("TB_MG_DEBUG")) {
+    tb_buf *fb, *sb; size_t fsz;
+    tb_sim_field_block(s, &fb, &sb, &fsz);
+    size_t n0 = (size_t)L[0].n;
+    float *tmp = malloc(n0 * 4);
+    double a = 0, b = 0, c2 = 0;
+    tb_dev_read(tb_sim_device(s), fb, fsz * 4, n0 * 4, tmp);
+    for (size_t q = 0; q < n0; q++) a += tmp[q];
+    TRY(tb_sim_run_shape(s, L[0].prolong, &L[0].rows));
+    tb_dev_read(tb_sim_device(s), fb, fsz * 4, n0 * 4, tmp);
+    for (size_t q = 0; q < n0; q++) b += tmp[q];
+    TRY(smooth(s, &L[0], SMOOTH_FINE));
+    tb_dev_read(tb_sim_device(s), fb, fsz * 4, n0 * 4, tmp);
+    for (size_t q = 0; q < n0; q++) c2 += tmp[q];
+    fprintf(stderr, "fine sum before %g after prolong %g after smooth %g\n", a, b, c2);
+    free(tmp);
+  } else {
+  TRY(tb_sim_run_shape(s, L[0].prolong, &L[0].rows));
+  TRY(smooth(s, &L[0], SMOOTH_FINE));
+  }
+cleanup:
+  return st;
+}
+
+/* Residual on the device, its norms reduced there, a handful of numbers
+ * read back; sets the active flags. Returns the number still active. */
+static tb_status check(tb_sim *s, signals *o, int32_t *nactive, double *worst) {
+  tb_status st = TB_OK;
+  double sums[2 * MG_MAX_FIELDS];
+  TRY(tb_sim_run_shape(s, o->lv[0].restrict_k, &o->lv[0].items));
+  TRY(tb_reducer_run(s, o->red, sums));
+  *nactive = 0;
+  *worst = 0.0;
+  for (int32_t f = 0; f < o->nf; f++) {
+    if (!o->act_host[f]) continue;
+    double k = o->fk[f].decay_per_day, D = o->fk[f].coupling_per_day;
+    double rn = sqrt(fmax(sums[2 * f], 0.0)), cn = fmax(sqrt(fmax(sums[2 * f + 1], 0.0)), o->floor_c[f]);
+    double goal = fmax(o->tol[f] * k, 8.0 * 5.9604644775390625e-08 * (k + 6.0 * D)) * cn;
+    double rel = rn / (k * cn);
+    if (rel / o->tol[f] > *worst) *worst = rel / o->tol[f];
+    if (getenv("TB_MG_DEBUG")) fprintf(stderr, "mg field %d rel %.4g cn %.4g\n", (int)f, rel, cn);
+    if (rn > goal) (*nactive)++;
+    else o->act_host[f] = 0;
+  }
+cleanup:
+  return st;
+}
+
+static tb_status solve(tb_sim *s, signals *o, int32_t max_cycles) {
+  tb_status st = TB_OK;
+  tb_solver_stats ss = {0, 0, 0.0};
+  int32_t nactive = 0;
+  for (int32_t f = 0; f < o->nf; f++) o->act_host[f] = 1;
+  TRY(tb_dev_write(tb_sim_device(s), o->active, 0, (size_t)o->nf * sizeof(int32_t), o->act_host));
+  for (;;) {
+    TRY(check(s, o, &nactive, &ss.max_rel_residual));
+    ss.checks++;
+    if (nactive == 0) break;
+    if (ss.cycles >= max_cycles) {
+      char names[512] = "";
+      for (int32_t f = 0; f < o->nf; f++)
+        if (o->act_host[f]) {
+          size_t used = strlen(names);
+          snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", tb_sim_field(s, f)->name);
+        }
+      CHECK(0, TB_ERR_INPUT,
+            "the signal%s %s did not converge in signals.max_cycles = %d multigrid cycles (relative residual "
+            "%.3g times its tolerance); raise signals.max_cycles or signals.tolerance",
+            nactive > 1 ? "s" : "", names, (int)max_cycles, ss.max_rel_residual);
+    }
+    /* The converged fields drop out of the next cycle. */
+    TRY(tb_dev_write(tb_sim_device(s), o->active, 0, (size_t)o->nf * sizeof(int32_t), o->act_host));
+    TRY(vcycle(s, o));
+    if (getenv("TB_MG_DEBUG")) {
+      size_t n1 = (size_t)o->lv[1].n * o->nf;
+      float *tmp = malloc(n1 * 4), *tmp2 = malloc(n1 * 4);
+      tb_dev_read(tb_sim_device(s), o->lv[1].rhs, 0, n1 * 4, tmp);
+      tb_dev_read(tb_sim_device(s), o->lv[1].c, 0, n1 * 4, tmp2);
+      double a = 0, b = 0;
+      for (size_t q = (size_t)o->lv[1].n; q < 2 * (size_t)o->lv[1].n; q++) { a += tmp[q]; b += tmp2[q]; }
+      fprintf(stderr, "level1 field1 sum rhs %g sum c %g\n", a, b);
+      free(tmp); free(tmp2);
+    }
+    ss.cycles++;
+  }
+  tb_sim_report_solver(s, &ss);
+cleanup:
+  return st;
+}
+
+/* The initial fields, from zero, once every process has added its initial
+ * sources (this process is last in the table): more cycles allowed than a
+ * warm step. */
+static tb_status initial_solve(tb_sim *s, void *state) {
+  signals *o = state;
+  return solve(s, o, 4 * o->max_cycles);
+}
+
+static tb_status step(tb_sim *s, void *state) {
+  signals *o = state;
+  return solve(s, o, o->max_cycles);
+}
+
+static void destroy(void **state) {
+  signals *o = *state;
+  if (!o) return;
+  for (int32_t l = 0; l < MAX_LEVELS; l++) {
+    tb_dev_free(&o->lv[l].geo);
+    tb_dev_free(&o->lv[l].c);
+    tb_dev_free(&o->lv[l].rhs);
+  }
+  tb_dev_free(&o->active);
+  tb_dev_free(&o->norms);
+  tb_reducer_destroy(&o->red);
+  free(o);
+  *state = NULL;
+}
+
+static const char *const files[] = {"signals.cl", NULL};
+const tb_process_type tb_process_signals = {.name = "signals", .kernel_files = files, .declare = declare,
+                                            .create = create, .initial_sources = initial_solve, .step = step, .destroy = destroy};
