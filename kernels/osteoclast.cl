@@ -37,35 +37,35 @@ inline uint seed_key(__constant tb_kdomain *dom, int4 p) {
   return (uint)p.x + (uint)dom->gnx * ((uint)p.y + (uint)dom->gny * (uint)p.z);
 }
 
-/* One work-item per row: whether the row holds any team voxel, so that
- * recruitment searches for fronts only near rows that have teams. */
-__kernel void osteoclast_rows(__constant tb_kdomain *dom, __global const int *team_id, __global int *row_any) {
-  const int y = (int)get_global_id(0), z = (int)get_global_id(1);
-  if (y >= dom->ny || z >= dom->nz) return;
-  int any = 0;
-  for (int x = 0, i = local_index(dom, 0, y, z); x < dom->nx; x++, i++) any |= team_id[i] >= 0;
-  row_any[row_index(dom, y, z)] = any;
-}
-
 __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp,
                                  __constant tb_kstep *ks, __global const float *f, __global const uchar *comp,
                                  __global const int *team_id, __global const int4 *team_pos,
                                  __global const float2 *team_time, __global int *team_perf,
                                  __global const float *rankl, __global const float *opg, __global int *join,
-                                 __global uchar *pflag, __global int *row_new, __global const int *row_any) {
+                                 __global uchar *pflag, __global int *row_new) {
   const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
-  /* Any team in the 3 x 3 rows around this one? (Only then can a front
-   * reach a voxel of this row.) */
-  int near = 0;
-  {
-    const int yy = (int)get_global_id(1), zz = (int)get_global_id(2);
-    if (yy < dom->ny && zz < dom->nz)
-      for (int dz = -1; dz <= 1; dz++)
-        for (int dy = -1; dy <= 1; dy++)
-          if ((uint)(yy + dy) < (uint)dom->ny && (uint)(zz + dz) < (uint)dom->nz)
-            near |= row_any[row_index(dom, yy + dy, zz + dz)];
-  }
+  /* The 3 x 3 rows around this one (a row beyond the grid is replaced by
+   * this row, which is in the window anyway) and a sliding window along x
+   * over them: col(x) says whether any of the nine voxels at x holds a
+   * team, so the full neighbour search runs only where a front can arrive.
+   * Scalars, not an array: PoCL keeps private arrays in memory. */
+  const int yy_ = (int)get_global_id(1), zz_ = (int)get_global_id(2);
+  const int oym = yy_ > 0 ? -dom->sy : 0, oyp = yy_ + 1 < dom->ny ? dom->sy : 0;
+  const int ozm = zz_ > 0 ? -dom->sz : 0, ozp = zz_ + 1 < dom->nz ? dom->sz : 0;
+#define TB_COL(j)                                                                                            \
+  ((team_id[(j) + oym + ozm] & team_id[(j) + ozm] & team_id[(j) + oyp + ozm] & team_id[(j) + oym] &            \
+    team_id[(j)] & team_id[(j) + oyp] & team_id[(j) + oym + ozp] & team_id[(j) + ozp] &                        \
+    team_id[(j) + oyp + ozp]) >= 0)
+  int col_lo = 0, col_mid = 0; /* col(x - 1), col(x) */
   TB_FOR_ROW(dom, x, y, z, i) {
+    if (x == x0_) {
+      col_lo = x > 0 ? TB_COL(i - 1) : 0;
+      col_mid = TB_COL(i);
+    }
+    int col_hi = x + 1 < dom->nx ? TB_COL(i + 1) : 0;
+    const int near = col_lo | col_mid | col_hi;
+    col_lo = col_mid;
+    col_mid = col_hi;
     int s = team_id[i];
     join[i] = TB_TEAM_NONE;
     pflag[i] = 0;

@@ -56,15 +56,17 @@
  * a voxel inside the organ, bit 6 when the voxel itself is inside. */
 #define TB_FACE_INSIDE 0x40u
 
-/* sum over open faces of c_j, and their number. */
-inline float fine_nb_sum(__global const float *c, int i, uint m, int sy, int sz) {
+/* sum over open faces of (c_j - c_i): the difference form keeps the
+ * residual accurate when D >> k (a long reach; k + 6 D in float32 would
+ * hold k to a few 1e-4). */
+inline float fine_nb_diff(__global const float *c, int i, uint m, int sy, int sz, float ci) {
   float s = 0.0f;
-  if (m & 1u) s += c[i + 1];
-  if (m & 2u) s += c[i - 1];
-  if (m & 4u) s += c[i + sy];
-  if (m & 8u) s += c[i - sy];
-  if (m & 16u) s += c[i + sz];
-  if (m & 32u) s += c[i - sz];
+  if (m & 1u) s += c[i + 1] - ci;
+  if (m & 2u) s += c[i - 1] - ci;
+  if (m & 4u) s += c[i + sy] - ci;
+  if (m & 8u) s += c[i - sy] - ci;
+  if (m & 16u) s += c[i + sz] - ci;
+  if (m & 32u) s += c[i - sz] - ci;
   return s;
 }
 
@@ -90,7 +92,7 @@ inline float coarse_offdiag_sum(__global const float4 *geo, __global const float
  * voxels) for the convergence test. One work-item per coarse row on every
  * device, streaming the four fine rows beneath it, so the sums' order (and
  * with it the number of cycles) never depends on the launch shape.
- * r_i = S_i - (k + n D) c_i + D sum_j c_j. */
+ * r_i = S_i - k c_i + D sum_j (c_j - c_i). */
 __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
                                int nf, __global const uchar *faces, __global const float *c,
                                __global const float *src, int fs, int cnx, int cny, int cnz,
@@ -116,7 +118,7 @@ __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_fiel
           uint m = faces[i];
           if (!(m & TB_FACE_INSIDE)) continue;
           float ci = cf[i];
-          float r = sf[i] - (k + D * (float)popcount(m & 63u)) * ci + D * fine_nb_sum(cf, i, m, dom->sy, dom->sz);
+          float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
           rf[x >> 1] += r;
           rr += r * r;
           cc += ci * ci;
@@ -181,8 +183,9 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
     for (int x = xs, i = i0; x < xend; x += 2, i += 2) {
       uint m = faces[i];
       if (!(m & TB_FACE_INSIDE)) continue;
-      float s = fine_nb_sum(cf, i, m, dom->sy, dom->sz);
-      cf[i] = fmax((sf[i] + D * s) / (k + D * (float)popcount(m & 63u)), 0.0f);
+      float ci = cf[i];
+      float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
+      cf[i] = fmax(ci + r / (k + D * (float)popcount(m & 63u)), 0.0f);
     }
   }
 }
@@ -234,48 +237,39 @@ __kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active
 
 /* Trilinear prolongation between cell centres: a fine cell lies a quarter
  * coarse cell from its parent's centre, towards the neighbour on its side
- * (weights 3/4 and 1/4 per axis). Neighbours beyond the grid's faces are
- * replaced by the parent (the same as renormalising), and cells outside the
- * organ (N = 0, whose correction stays 0) drop out with their weight. A
- * fine row reads four coarse rows; their bases and weights are set once per
+ * (weights 3/4 and 1/4 per axis, so every weight is a multiple of 1/64).
+ * Neighbours beyond the grid's faces are replaced by the parent (the same
+ * as renormalising), and cells outside the organ drop out with their
+ * weight: their correction is always 0, and the sum of the remaining
+ * weights (x 64, an exact byte per cell, wsum) is computed once on the
+ * host. A fine row reads four coarse rows; their bases are set once per
  * row. */
 typedef struct prolong_row {
-  int base[4];
-  float w[4];
+  int b0, b1, b2, b3;
 } prolong_row;
 
 inline prolong_row prolong_rows(int cnx, int cny, int cnz, int y, int z) {
   prolong_row pr;
   int Y = y >> 1, Z = z >> 1;
   int Yn = clamp(Y + ((y & 1) ? 1 : -1), 0, cny - 1), Zn = clamp(Z + ((z & 1) ? 1 : -1), 0, cnz - 1);
-  pr.base[0] = cnx * (Y + cny * Z);
-  pr.base[1] = cnx * (Yn + cny * Z);
-  pr.base[2] = cnx * (Y + cny * Zn);
-  pr.base[3] = cnx * (Yn + cny * Zn);
-  pr.w[0] = 0.5625f;
-  pr.w[1] = 0.1875f;
-  pr.w[2] = 0.1875f;
-  pr.w[3] = 0.0625f;
+  pr.b0 = cnx * (Y + cny * Z);
+  pr.b1 = cnx * (Yn + cny * Z);
+  pr.b2 = cnx * (Y + cny * Zn);
+  pr.b3 = cnx * (Yn + cny * Zn);
   return pr;
 }
 
-/* Correction at fine x of the row: sum w C / sum w over inside cells. */
-inline float prolong_at(__global const float4 *geo_c, __global const float *cc, prolong_row pr, int cnx, int x) {
-  int Xa = x >> 1, Xb = clamp(Xa + ((x & 1) ? 1 : -1), 0, cnx - 1);
-  float s = 0.0f, w = 0.0f;
-  for (int r = 0; r < 4; r++) {
-    int a = pr.base[r] + Xa, b = pr.base[r] + Xb;
-    float ia = geo_c[a].x > 0.0f ? 0.75f : 0.0f, ib = geo_c[b].x > 0.0f ? 0.25f : 0.0f;
-    s += pr.w[r] * (0.75f * cc[a] + 0.25f * cc[b]);
-    w += pr.w[r] * (ia + ib);
-  }
-  return w > 0.0f ? s / w : 0.0f;
+/* 64 x sum of w C at fine x of the row. */
+inline float prolong_at(__global const float *cc, prolong_row pr, int cnx, int x) {
+  int a = x >> 1, b = clamp(a + ((x & 1) ? 1 : -1), 0, cnx - 1);
+  return 27.0f * cc[pr.b0 + a] + 9.0f * (cc[pr.b0 + b] + cc[pr.b1 + a] + cc[pr.b2 + a]) +
+         3.0f * (cc[pr.b1 + b] + cc[pr.b2 + b] + cc[pr.b3 + a]) + cc[pr.b3 + b];
 }
 
 /* Fine level += the level-1 correction (kept >= 0). */
 __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *active, int nf,
-                              __global const uchar *faces, __global float *c, int fs, int cnx, int cny, int cnz,
-                              __global const float4 *geo1, __global const float *c1) {
+                              __global const uchar *wsum, __global float *c, int fs, int cnx, int cny, int cnz,
+                              __global const float *c1) {
   const int y = (int)get_global_id(1), z = (int)get_global_id(2);
   const int chunk = (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
@@ -287,15 +281,16 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
     if (!active[f]) continue;
     __global const float *cc = c1 + (size_t)f * (size_t)n1;
     __global float *cf = c + (size_t)f * (size_t)fs;
-    for (int x = x0, i = i0; x < x1; x++, i++)
-      if (faces[i] & TB_FACE_INSIDE) cf[i] = fmax(cf[i] + prolong_at(geo1, cc, pr, cnx, x), 0.0f);
+    for (int x = x0, i = i0; x < x1; x++, i++) {
+      uint w = wsum[i];
+      if (w) cf[i] = fmax(cf[i] + prolong_at(cc, pr, cnx, x) / (float)w, 0.0f);
+    }
   }
 }
 
 /* Coarse level l += the level l+1 correction. */
-__kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int nz, __global const float4 *geo,
-                         __global float *c, int cnx, int cny, int cnz, __global const float4 *geo_c,
-                         __global const float *c_c) {
+__kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int nz, __global const uchar *wsum,
+                         __global float *c, int cnx, int cny, int cnz, __global const float *c_c) {
   const int y = (int)get_global_id(1), z = (int)get_global_id(2);
   const int chunk = (nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
@@ -309,7 +304,8 @@ __kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int
     __global float *cf = c + (size_t)f * (size_t)n;
     for (int x = x0; x < x1; x++) {
       int I = level_index(nx, ny, x, y, z);
-      if (geo[I].x > 0.0f) cf[I] += prolong_at(geo_c, cc, pr, cnx, x);
+      uint w = wsum[I];
+      if (w) cf[I] += prolong_at(cc, pr, cnx, x) / (float)w;
     }
   }
 }

@@ -26,7 +26,7 @@ static void usage(FILE *out) {
         "  --seed N               random seed (run.seed)\n"
         "  --set SECTION.KEY=V    override one scenario parameter (repeatable)\n"
         "  --device SPEC          OpenCL device: index or name substring (or TRABECULA_DEVICE)\n"
-        "  --phantom-size N       voxels per side of the built-in phantom (default 64 at 30 um)\n"
+        "  --phantom-size N       voxels per side of the built-in phantom (default 128 at 40 um: 5.12 mm)\n"
         "  --progress, --no-progress  progress bar on or off (default: on for a terminal)\n"
         "  -q, --quiet            only errors and the final line\n"
         "  --help                 this help and every scenario parameter\n"

@@ -14,8 +14,8 @@
 typedef struct osteoclast {
   tb_kp_osteoclast kp;
   tb_buf *b_kp, *row_new, *group_base, *counter, *team_id, *team_pos, *team_time, *team_perf, *team_used;
-  tb_kernel *rows_k, *recruit, *count, *scan, *resorb;
-  tb_shape one, groups, per_row;
+  tb_kernel *recruit, *count, *scan, *resorb;
+  tb_shape one, groups;
   double reversal_days;
 } osteoclast;
 
@@ -35,7 +35,6 @@ static const tb_array_desc arrays[] = {
     {"team_perf", TB_TYPE_I32, 1, TB_EXTENT_TEAM, 0, "1", TB_ARRAY_RESTART, 0, "the team perforated a trabecula"},
     {"team_used", TB_TYPE_I32, 1, TB_EXTENT_TEAM, 0, "1", TB_ARRAY_RESTART, 0, "the slot holds a live team"},
     {"team_new_per_row", TB_TYPE_I32, 1, TB_EXTENT_ROW, 0, "count", 0, 0, "scratch: new teams per row"},
-    {"team_row_any", TB_TYPE_I32, 1, TB_EXTENT_ROW, 0, "1", 0, 0, "scratch: the row holds a team voxel"},
     {"team_group_base", TB_TYPE_I32, 1, TB_EXTENT_FIXED, GROUPS, "slot", 0, 0, "scratch: first slot of each row group"},
     {"team_counter", TB_TYPE_I32, 1, TB_EXTENT_FIXED, 4, "slot", TB_ARRAY_RESTART, 0,
      "next free slot, overflow flag, new teams in the last step"},
@@ -100,15 +99,10 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   int32_t groups = rows < GROUPS ? rows : GROUPS;
   int32_t per_group = (rows + groups - 1) / groups;
   tb_buf *dom = tb_sim_domain_buf(s), *ks = tb_sim_step_buf(s);
-  tb_buf *row_any = NULL;
-  TRY(tb_sim_array(s, "team_row_any", &row_any));
-  TRY(tb_sim_kernel(s, "osteoclast_rows", &o->rows_k));
-  TRY(TB_BIND(o->rows_k, TB_BUF(dom), TB_BUF(o->team_id), TB_BUF(row_any)));
-  o->per_row = (tb_shape){2, 0, {(size_t)d->ny, (size_t)d->nz, 1}, {1, 1, 1}};
   TRY(tb_sim_kernel(s, "osteoclast_recruit", &o->recruit));
   TRY(TB_BIND(o->recruit, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(o->team_id),
               TB_BUF(o->team_pos), TB_BUF(o->team_time), TB_BUF(o->team_perf), TB_BUF(rankl), TB_BUF(opg),
-              TB_BUF(join), TB_BUF(pflag), TB_BUF(o->row_new), TB_BUF(row_any)));
+              TB_BUF(join), TB_BUF(pflag), TB_BUF(o->row_new)));
   TRY(tb_sim_kernel(s, "osteoclast_count", &o->count));
   TRY(TB_BIND(o->count, TB_BUF(o->row_new), TB_I32(rows), TB_I32(per_group), TB_I32(groups), TB_BUF(o->group_base)));
   TRY(tb_sim_kernel(s, "osteoclast_scan", &o->scan));
@@ -155,7 +149,6 @@ static tb_status step(tb_sim *s, void *state) {
   tb_status st = TB_OK;
   osteoclast *o = state;
   TRY(tb_dev_fill_zero(tb_sim_device(s), o->row_new));
-  TRY(tb_sim_run_shape(s, o->rows_k, &o->per_row)); /* where teams are */
   TRY(tb_sim_run_rows(s, o->recruit)); /* BMU initiation, team fronts */
   TRY(tb_sim_run_shape(s, o->count, &o->groups));
   TRY(tb_sim_run_shape(s, o->scan, &o->one)); /* slots of the new teams */

@@ -28,12 +28,6 @@
 #include "trabecula/phantom.h"
 #include "trabecula/sim.h"
 
-/* Built-in sample: a human-like trabecular phantom with a cortical shell,
- * small enough that the default run finishes in under two minutes on two
- * CPU cores. */
-#define DEFAULT_PHANTOM_SIZE 64
-#define DEFAULT_PHANTOM_SPACING_UM 30.0
-#define DEFAULT_PHANTOM_CORTEX_UM 300.0
 
 void tb_run_options_default(tb_run_options *o) {
   memset(o, 0, sizeof *o);
@@ -172,16 +166,17 @@ static tb_status load_sample(run_ctx *c) {
     snprintf(c->input_desc, sizeof c->input_desc, "%s", o->input);
   } else {
     CHECK(!o->labels, TB_ERR_INPUT, "--labels needs --input (the built-in phantom brings its own labels)");
+    /* The human sample of MODEL.md's healthy reference, 5.12 mm across;
+     * a smaller --phantom-size or --spacing keeps its BV/TV and shrinks
+     * trabeculae and cortex to fit (within what the generator accepts). */
     tb_phantom_params pp;
-    tb_phantom_params_default(&pp);
-    pp.size = o->phantom_size > 0 ? o->phantom_size : DEFAULT_PHANTOM_SIZE;
-    pp.spacing_um = o->spacing_um > 0 ? o->spacing_um : DEFAULT_PHANTOM_SPACING_UM;
-    /* Small phantoms get thinner trabeculae and cortex, within what the
-     * generator accepts (side/8 and a fifth of the side). */
+    tb_phantom_params_human(&pp);
+    if (o->phantom_size > 0) pp.size = o->phantom_size;
+    if (o->spacing_um > 0) pp.spacing_um = o->spacing_um;
     double side_um = pp.size * pp.spacing_um;
+    if (side_um < 5000.0) pp.tb_n_per_mm = 0.0; /* too few spacings across to aim Tb.N */
     pp.tb_th_um = fmax(fmin(pp.tb_th_um, side_um / 8.0), 2.0 * pp.spacing_um);
-    pp.cortex_um = fmax(fmin(DEFAULT_PHANTOM_CORTEX_UM, side_um / 5.0), 2.0 * pp.spacing_um);
-    pp.seed = 1;
+    pp.cortex_um = fmax(fmin(pp.cortex_um, side_um / 5.0), 2.0 * pp.spacing_um);
     TRY(tb_phantom_check(&pp));
     TRY(tb_phantom_generate(&pp, &c->bone, &c->labels));
     snprintf(c->input_desc, sizeof c->input_desc, "built-in phantom %d^3 at %g um, BV/TV %.2f, Tb.Th %g um, cortex %g um",
@@ -395,6 +390,9 @@ static tb_status write_summary(run_ctx *c, double balance_rel) {
   json_string(f, "scenario", c->o->scenario ? c->o->scenario : "built-in postmenopausal");
   json_number(f, "seed", c->p.seed, 1);
   json_number(f, "voxel_size_um", c->bone->spacing_um[0], 1);
+  fprintf(f, "  \"grid\": [%d, %d, %d],\n", c->bone->nx, c->bone->ny, c->bone->nz);
+  fprintf(f, "  \"sample_size_mm\": [%.6g, %.6g, %.6g],\n", c->bone->nx * c->bone->spacing_um[0] / 1000.0,
+          c->bone->ny * c->bone->spacing_um[1] / 1000.0, c->bone->nz * c->bone->spacing_um[2] / 1000.0);
   json_number(f, "years", c->p.years, 1);
   json_number(f, "snapshots", c->nsnap, 1);
   for (int k = 0; k < NCOLS; k++) {

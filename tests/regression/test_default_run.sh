@@ -42,6 +42,12 @@ for k in ["tb_n_per_mm", "tb_sp_um", "conn_d_per_mm3", "ct_th_um", "marrow_adipo
 s = json.load(open("trabecula-out/summary.json"))
 assert s["mass_balance_relative_error"] < 1e-4
 assert s["bv_tv_trabecular_change_pct"] < 0
+# The default sample shows microarchitecture: at least 5 mm and five trabecular spacings across.
+assert s["grid"] == [128, 128, 128], s["grid"]
+assert all(abs(v - 5.12) < 1e-9 for v in s["sample_size_mm"]), s["sample_size_mm"]
+r0 = rows[0]
+assert 0.13 < float(r0["bv_tv"]) < 0.17 and 150 < float(r0["tb_th_um"]) < 190, (r0["bv_tv"], r0["tb_th_um"])
+assert 5.0 / (float(r0["tb_th_um"]) + float(r0["tb_sp_um"])) * 1000 >= 5, "fewer than five trabecular spacings across"
 PY
 
 if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
@@ -53,9 +59,9 @@ with h5py.File("trabecula-out/trabecula.h5", "r") as f:
     g = f["snapshots"][snaps[-1]]
     for name in ["bone_fraction", "osteocyte_viability", "osteoclasts", "osteoblasts", "adiposity",
                  "rankl", "opg", "sclerostin", "tgfb", "resorbed", "formed"]:
-        assert g[name].shape == (64, 64, 64), (name, g[name].shape)
-    assert abs(f.attrs["voxel_size_um"][0] - 30.0) < 1e-9
-    assert f["compartment"].shape == (64, 64, 64)
+        assert g[name].shape == (128, 128, 128), (name, g[name].shape)
+    assert abs(f.attrs["voxel_size_um"][0] - 40.0) < 1e-9
+    assert f["compartment"].shape == (128, 128, 128)
     assert "osteoclast.resorption_speed_um_per_day" in f["parameters"].attrs
     assert f["parameters"].attrs["osteoclast.resorption_speed_um_per_day_unit"] in (b"um/day", "um/day")
     for k in ["version", "device", "seed"]:
@@ -77,10 +83,10 @@ b = info.GetBounds()
 ext = info.DataInformation.GetExtent()
 print("times", times[:3], "...", times[-1], "bounds", b, "extent", ext)
 assert len(times) >= 9 and abs(times[-1] - 4 * 365.25) < 1e-6
-assert ext[1] - ext[0] == 64 and ext[3] - ext[2] == 64 and ext[5] - ext[4] == 64, ext
+assert ext[1] - ext[0] == 128 and ext[3] - ext[2] == 128 and ext[5] - ext[4] == 128, ext
 for k in range(3):
-    assert abs((b[2 * k + 1] - b[2 * k]) - 64 * 30.0) < 1e-6, b
-assert abs(b[0] + 15.0) < 1e-6, b
+    assert abs((b[2 * k + 1] - b[2 * k]) - 128 * 40.0) < 1e-6, b
+assert abs(b[0] + 20.0) < 1e-6, b
 names = [r.CellData.GetArray(i).GetName() for i in range(r.CellData.GetNumberOfArrays())]
 assert "bone_fraction" in names and "compartment" in names, names
 print("paraview ok")

@@ -1,0 +1,376 @@
+/* The process layer (trabecula/process.h): a process from outside the
+ * library plugs into the time step through the public interface alone.
+ *
+ * The toy process below is all a new process needs: a kernel as a string
+ * (kernel_source), one field of its own (tb_sim_add_field: "toy_signal" with
+ * its source array "toy_signal_source"), one array of its own
+ * (tb_sim_declare_array: "toy_marker", an output), buffers looked up by name
+ * and bound once, and a step that adds its source. It runs between the
+ * built-in processes and the signals process, which must stay last: it
+ * solves every registered field, the toy's included.
+ *
+ * What the tests show:
+ *  - the toy's field and array are outputs, the field table grew by one and
+ *    the output table by two (field and marker; a field's source is scratch);
+ *  - the toy's field, a uniform source S0 over the whole organ with no flux
+ *    across the grid's faces, is the exact steady solution c = S0 / k in
+ *    every voxel (the 7-point operator of kernels/signals.cl annihilates a
+ *    constant), to the solver's tolerance;
+ *  - the toy's array holds what its kernel wrote, once per run of the
+ *    kernel (initial sources and every step);
+ *  - a process that declares an array another owner already declared makes
+ *    tb_sim_create_with fail with TB_ERR_INTERNAL, returns no simulation,
+ *    frees every device buffer (host memory: the sanitizer build's leak
+ *    check) and never reaches the process's create;
+ *  - a process whose create fails (an array nobody declares) after the
+ *    memory and the program exist fails the same way, cleanly, and its own
+ *    state is destroyed once.
+ * Every test skips (77) when no OpenCL device can be opened. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdint.h>
+
+#include "tb_test.h"
+#include "trabecula/device.h"
+#include "trabecula/params.h"
+#include "trabecula/process.h"
+#include "trabecula/sim.h"
+#include "trabecula/volume.h"
+
+/* The default device, or TB_SKIP when none can be opened. */
+static int open_device(tb_device **dev) {
+  if (tb_dev_create(NULL, dev) != TB_OK) {
+    fprintf(stderr, "no OpenCL device: skipped\n");
+    return TB_SKIP;
+  }
+  return 0;
+}
+
+/* EXPECT returns at once; REQUIRE goes to the test's `done:` label so that
+ * its device objects and buffers are still released. */
+#define REQUIRE(cond)                                                     \
+  do {                                                                    \
+    if (!(cond)) {                                                        \
+      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
+      goto done;                                                          \
+    }                                                                     \
+  } while (0)
+
+/* A bone half-space: f = 1 for z < zb, marrow above, voxel size h. */
+static tb_volume *half_space(int nx, int ny, int nz, int zb, double h) {
+  tb_volume *v = NULL;
+  if (tb_volume_create(nx, ny, nz, &v) != TB_OK) return NULL;
+  for (int a = 0; a < 3; a++) v->spacing_um[a] = h;
+  for (int z = 0; z < zb; z++)
+    for (int y = 0; y < ny; y++)
+      for (int x = 0; x < nx; x++) v->data[tb_volume_index(v, x, y, z)] = 1.0f;
+  return v;
+}
+
+/* ------------------------------------------------------------ the toy */
+
+#define TOY_S0 3.0        /* pM/day in every voxel of the organ */
+#define TOY_K 2.0         /* turnover, 1/day */
+#define TOY_LAMBDA 60.0   /* reach, um */
+#define TOY_TOL 1e-5      /* the toy field's own solver tolerance */
+
+/* Adds S0 to the toy field's source inside the organ and 1 + f to the
+ * marker (so the marker counts the kernel's runs, twice over in bone). */
+static const char toy_cl[] =
+    "__kernel void toy_sources(__constant tb_kdomain *dom, float s0, __global const float *f,\n"
+    "                          __global const uchar *comp, __global float *src, __global float *marker) {\n"
+    "  TB_FOR_ROW(dom, x, y, z, i) {\n"
+    "    if (comp[i] == TB_COMP_OUTSIDE) continue;\n"
+    "    src[i] += s0;\n"
+    "    marker[i] += 1.0f + f[i];\n"
+    "  }\n"
+    "}\n";
+
+typedef struct toy {
+  tb_kernel *k;
+} toy;
+
+static tb_status toy_declare(tb_sim *s, const tb_params *p) {
+  (void)p;
+  tb_status st = tb_sim_add_field(
+      s, &(tb_field_desc){"toy_signal", "pM", TOY_LAMBDA, TOY_K, TOY_TOL, "a signal of the test's toy process"});
+  if (st != TB_OK) return st;
+  return tb_sim_declare_array(s, &(tb_array_desc){"toy_marker", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1",
+                                                  TB_ARRAY_OUTPUT, 0, "runs of the toy kernel x (1 + f)"});
+}
+
+static tb_status toy_create(tb_sim *s, const tb_params *p, void **state) {
+  (void)p;
+  tb_status st = TB_OK;
+  tb_buf *bf = NULL, *bc = NULL, *src = NULL, *marker = NULL;
+  toy *o = calloc(1, sizeof *o);
+  if (!o) return TB_ERR_NOMEM;
+  *state = o;
+  if ((st = tb_sim_array(s, "bone_fraction", &bf)) != TB_OK) return st;
+  if ((st = tb_sim_array(s, "compartment", &bc)) != TB_OK) return st;
+  if ((st = tb_sim_array(s, "toy_signal_source", &src)) != TB_OK) return st;
+  if ((st = tb_sim_array(s, "toy_marker", &marker)) != TB_OK) return st;
+  if ((st = tb_dev_fill_zero(tb_sim_device(s), marker)) != TB_OK) return st;
+  if ((st = tb_sim_kernel(s, "toy_sources", &o->k)) != TB_OK) return st;
+  return TB_BIND(o->k, TB_BUF(tb_sim_domain_buf(s)), TB_F32((float)TOY_S0), TB_BUF(bf), TB_BUF(bc), TB_BUF(src),
+                 TB_BUF(marker));
+}
+
+static tb_status toy_step(tb_sim *s, void *state) { return tb_sim_run_rows(s, ((toy *)state)->k); }
+
+static void toy_destroy(void **state) {
+  free(*state);
+  *state = NULL;
+}
+
+static const tb_process_type toy_process = {.name = "toy",
+                                            .kernel_source = toy_cl,
+                                            .kernel_source_name = "toy.cl",
+                                            .declare = toy_declare,
+                                            .create = toy_create,
+                                            .initial_sources = toy_step,
+                                            .step = toy_step,
+                                            .destroy = toy_destroy};
+
+/* A toy that claims an array the framework owns. */
+static int dup_creates = 0;
+static tb_status dup_declare(tb_sim *s, const tb_params *p) {
+  (void)p;
+  return tb_sim_declare_array(s, &(tb_array_desc){"bone_fraction", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1",
+                                                  TB_ARRAY_OUTPUT, 0, "a second bone fraction"});
+}
+static tb_status dup_create(tb_sim *s, const tb_params *p, void **state) {
+  (void)s;
+  (void)p;
+  (void)state;
+  dup_creates++;
+  return TB_OK;
+}
+static tb_status dup_step(tb_sim *s, void *state) {
+  (void)s;
+  (void)state;
+  return TB_OK;
+}
+static const tb_process_type dup_process = {
+    .name = "duplicate", .declare = dup_declare, .create = dup_create, .step = dup_step};
+
+/* A toy whose create asks for an array no process declares: it fails after
+ * the tables, the memory and the program exist, and with its own state
+ * allocated. */
+static int lost_destroys = 0;
+static tb_status lost_create(tb_sim *s, const tb_params *p, void **state) {
+  (void)p;
+  tb_buf *b = NULL;
+  *state = calloc(1, 64);
+  if (!*state) return TB_ERR_NOMEM;
+  return tb_sim_array(s, "toy_no_such_array", &b);
+}
+static void lost_destroy(void **state) {
+  lost_destroys++;
+  free(*state);
+  *state = NULL;
+}
+static const tb_process_type lost_process = {
+    .name = "lost", .create = lost_create, .step = dup_step, .destroy = lost_destroy};
+
+/* The built-in table with `extra` inserted before its last entry (the
+ * signals process). out has room for 32 entries. Returns 0 on success. */
+static int table_with(const tb_process_type *extra, const tb_process_type *out[32]) {
+  int n = 0;
+  while (tb_default_processes[n]) n++;
+  if (n < 1 || n + 2 > 32) return 1;
+  for (int i = 0; i < n - 1; i++) out[i] = tb_default_processes[i];
+  out[n - 1] = extra;
+  out[n] = tb_default_processes[n - 1];
+  out[n + 1] = NULL;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* The toy on a 16^3 bone half-space (z < 8) at 10 um, 3 steps after the
+ * initial solve. Field: k c + D L c = S0 1 with L the organ's graph
+ * Laplacian (L 1 = 0), so c* = S0 / k in every voxel. The solver stops when
+ * ||r||_2 <= max(tol k, 8 eps (k + 6 D)) ||c||_2 (src/processes/signals.c),
+ * which bounds ||c - c*||_2 / ||c||_2 by max(tol, 8 eps (1 + 6 D / k)):
+ * 1.03e-4 here (lambda = 6 voxels: D/k = 36). The RMS relative error must
+ * be within that bound (+ float32 rounding of c* itself), the largest
+ * voxel error within 10x of it. */
+static int new_process_adds_a_field_and_an_output_through_the_public_interface(void) {
+  const int nx = 16, ny = 16, nz = 16, zb = 8, steps = 3;
+  const double h = 10.0;
+  tb_device *dev = NULL;
+  int r = open_device(&dev);
+  if (r) return r;
+  const tb_process_type *procs[32];
+  tb_params p;
+  tb_volume *v = NULL;
+  tb_sim *s0 = NULL, *s = NULL;
+  float *c = NULL, *m = NULL;
+  int fail = 1;
+  tb_params_default(&p);
+  REQUIRE(tb_params_set_assignment(&p, "run.spinup_days=0") == TB_OK);
+  REQUIRE(tb_params_set_assignment(&p, "osteoclast.activation_frequency_per_year=0") == TB_OK);
+  REQUIRE(table_with(&toy_process, procs) == 0);
+  REQUIRE((v = half_space(nx, ny, nz, zb, h)) != NULL);
+
+  /* The built-in table alone, for the counts. */
+  REQUIRE(tb_sim_create(dev, &p, v, NULL, &s0) == TB_OK);
+  const int32_t fields0 = tb_sim_field_count(s0), outputs0 = tb_sim_output_count(s0);
+  const int32_t procs0 = tb_sim_process_count(s0);
+  REQUIRE(tb_sim_output_find(s0, "toy_signal") < 0 && tb_sim_output_find(s0, "toy_marker") < 0);
+  tb_sim_destroy(&s0);
+
+  REQUIRE(tb_sim_create_with(dev, &p, v, NULL, procs, &s) == TB_OK);
+  printf("  fields %d -> %d, outputs %d -> %d, processes %d -> %d\n", (int)fields0, (int)tb_sim_field_count(s),
+         (int)outputs0, (int)tb_sim_output_count(s), (int)procs0, (int)tb_sim_process_count(s));
+  REQUIRE(tb_sim_field_count(s) == fields0 + 1);
+  REQUIRE(tb_sim_output_count(s) == outputs0 + 2);
+  REQUIRE(tb_sim_process_count(s) == procs0 + 1);
+  REQUIRE(!strcmp(tb_sim_process_name(s, procs0 - 1), "toy"));
+  REQUIRE(!strcmp(tb_sim_process_name(s, procs0), tb_default_processes[procs0 - 1]->name));
+  {
+    int found_field = 0, found_marker = 0;
+    for (int32_t k = 0; k < tb_sim_output_count(s); k++) {
+      if (!strcmp(tb_sim_output_name(s, k), "toy_signal")) {
+        found_field++;
+        REQUIRE(!strcmp(tb_sim_output_unit(s, k), "pM"));
+      }
+      if (!strcmp(tb_sim_output_name(s, k), "toy_marker")) found_marker++;
+      REQUIRE(strcmp(tb_sim_output_name(s, k), "toy_signal_source") != 0);
+    }
+    REQUIRE(found_field == 1 && found_marker == 1);
+    /* In the field table once, with its description (the toy declares
+     * before the signals process, so its field comes first). */
+    const tb_field_desc *fd = NULL;
+    for (int32_t f = 0; f < tb_sim_field_count(s); f++)
+      if (!strcmp(tb_sim_field(s, f)->name, "toy_signal")) {
+        REQUIRE(!fd);
+        fd = tb_sim_field(s, f);
+      }
+    REQUIRE(fd && !strcmp(fd->unit, "pM") && fd->range_um == TOY_LAMBDA && fd->decay_per_day == TOY_K &&
+            fd->tolerance == TOY_TOL);
+  }
+
+  const size_t n = tb_volume_count(v);
+  c = malloc(n * sizeof *c);
+  m = malloc(n * sizeof *m);
+  REQUIRE(c && m);
+  const double cstar = TOY_S0 / TOY_K, dk = TOY_LAMBDA * TOY_LAMBDA / (h * h);
+  const double bound = fmax(TOY_TOL, 8.0 * 5.9604644775390625e-08 * (1.0 + 6.0 * dk)) + 6e-8;
+  for (int k = 0; k <= steps; k++) {
+    if (k > 0) REQUIRE(tb_sim_step(s) == TB_OK);
+    tb_solver_stats ss;
+    REQUIRE(tb_sim_solver_stats(s, &ss) == TB_OK);
+    REQUIRE(tb_sim_read(s, "toy_signal", c) == TB_OK);
+    double e2 = 0.0, c2 = 0.0, emax = 0.0;
+    for (size_t i = 0; i < n; i++) {
+      double e = fabs(c[i] - cstar);
+      e2 += e * e;
+      c2 += cstar * cstar;
+      if (e > emax) emax = e;
+    }
+    double rel = sqrt(e2 / c2);
+    printf("  %s %d: toy_signal vs S0/k = %.6g pM: RMS rel. error %.3g, max %.3g (bound %.3g); %d V-cycles, "
+           "%d checks\n",
+           k ? "step" : "initial solve", k, cstar, rel, emax / cstar, bound, (int)ss.cycles, (int)ss.checks);
+    REQUIRE(rel <= bound);
+    REQUIRE(emax <= 10.0 * bound * cstar);
+  }
+
+  /* The marker: the kernel ran once for the initial sources and once per
+   * step, adding 1 + f (no BMU starts, so f stays 1 in bone, 0 in marrow). */
+  REQUIRE(tb_sim_read(s, "toy_marker", m) == TB_OK);
+  {
+    int bad = 0;
+    for (int z = 0; z < nz; z++)
+      for (int y = 0; y < ny; y++)
+        for (int x = 0; x < nx; x++)
+          bad += m[tb_volume_index(v, x, y, z)] != (float)((z < zb ? 2 : 1) * (steps + 1));
+    printf("  toy_marker: %d of %zu voxels differ from runs x (1 + f) = %d (bone), %d (marrow)\n", bad, n,
+           2 * (steps + 1), steps + 1);
+    REQUIRE(bad == 0);
+  }
+  fail = 0;
+done:
+  free(c);
+  free(m);
+  tb_sim_destroy(&s0);
+  tb_sim_destroy(&s);
+  tb_volume_destroy(&v);
+  tb_dev_destroy(&dev);
+  return fail;
+}
+
+/* A process declaring "bone_fraction" (the framework's) is refused while
+ * the tables are built: TB_ERR_INTERNAL, no simulation, every device buffer
+ * freed (tb_dev_allocated back where it was), its create never called. */
+static int process_redeclaring_an_existing_array_is_refused(void) {
+  tb_device *dev = NULL;
+  int r = open_device(&dev);
+  if (r) return r;
+  const tb_process_type *procs[32];
+  tb_params p;
+  tb_volume *v = NULL;
+  tb_sim *s = NULL;
+  int fail = 1;
+  tb_params_default(&p);
+  REQUIRE(tb_params_set_assignment(&p, "run.spinup_days=0") == TB_OK);
+  REQUIRE(table_with(&dup_process, procs) == 0);
+  REQUIRE((v = half_space(8, 8, 8, 4, 10.0)) != NULL);
+  const uint64_t before = tb_dev_allocated(dev);
+  dup_creates = 0;
+  tb_status st = tb_sim_create_with(dev, &p, v, NULL, procs, &s);
+  printf("  status %s, device bytes %llu -> %llu, create called %d times\n", tb_status_name(st),
+         (unsigned long long)before, (unsigned long long)tb_dev_allocated(dev), dup_creates);
+  REQUIRE(st == TB_ERR_INTERNAL);
+  REQUIRE(s == NULL);
+  REQUIRE(tb_dev_allocated(dev) == before);
+  REQUIRE(dup_creates == 0);
+  fail = 0;
+done:
+  tb_sim_destroy(&s);
+  tb_volume_destroy(&v);
+  tb_dev_destroy(&dev);
+  return fail;
+}
+
+/* A process whose create fails (it asks for an array nobody declares) after
+ * the state table is allocated and the program built: TB_ERR_INTERNAL, no
+ * simulation, every device buffer freed, the process's own state destroyed
+ * (once). */
+static int process_needing_an_undeclared_array_fails_cleanly(void) {
+  tb_device *dev = NULL;
+  int r = open_device(&dev);
+  if (r) return r;
+  const tb_process_type *procs[32];
+  tb_params p;
+  tb_volume *v = NULL;
+  tb_sim *s = NULL;
+  int fail = 1;
+  tb_params_default(&p);
+  REQUIRE(tb_params_set_assignment(&p, "run.spinup_days=0") == TB_OK);
+  REQUIRE(table_with(&lost_process, procs) == 0);
+  REQUIRE((v = half_space(8, 8, 8, 4, 10.0)) != NULL);
+  const uint64_t before = tb_dev_allocated(dev);
+  lost_destroys = 0;
+  tb_status st = tb_sim_create_with(dev, &p, v, NULL, procs, &s);
+  printf("  status %s, device bytes %llu -> %llu, destroy called %d times\n", tb_status_name(st),
+         (unsigned long long)before, (unsigned long long)tb_dev_allocated(dev), lost_destroys);
+  REQUIRE(st == TB_ERR_INTERNAL);
+  REQUIRE(s == NULL);
+  REQUIRE(tb_dev_allocated(dev) == before);
+  REQUIRE(lost_destroys == 1);
+  fail = 0;
+done:
+  tb_sim_destroy(&s);
+  tb_volume_destroy(&v);
+  tb_dev_destroy(&dev);
+  return fail;
+}
+
+int main(void) {
+  return TB_RUN(new_process_adds_a_field_and_an_output_through_the_public_interface,
+                process_redeclaring_an_existing_array_is_refused,
+                process_needing_an_undeclared_array_fails_cleanly);
+}
