@@ -1,11 +1,10 @@
 /* Device helpers shared by every kernel file (prepended after shared.h).
  *
- * Launch shape: row-structured kernels run on a (g, ny, nz) grid, and each
- * work-item walks ceil(nx / g) consecutive x voxels of its row, where g is
- * the launch's global size along x (chosen by the device layer: 1 item per
- * row on CPUs, one voxel per item on GPUs). The kernels derive the chunk
- * from the launch itself, so no launch shape travels in the physics
- * constants. Results never depend on the shape: each kernel writes only its
+ * Launch shape: row-structured kernels run on a (gx, gy, nz) grid; each
+ * work-item walks ceil(nx / gx) consecutive x voxels of the rows y = its
+ * index, + gy, ... (chosen by the device layer: a whole plane per item on
+ * CPUs, one voxel per item on GPUs). The kernels derive the chunk from the
+ * launch itself, so no launch shape travels in the physics constants. Results never depend on the shape: each kernel writes only its
  * own voxel and reads neighbours only from arrays no kernel in the same
  * launch writes (team_used and the team table's new slots are written only
  * by a slot's own new seed).
@@ -13,13 +12,14 @@
  * Positions: local (x, y, z) of the block in tb_kdomain; global positions
  * (x + ox, ...) key the random draws and the team table. */
 
-#define TB_FOR_ROW(dom, x, y, z, i)                                                    \
-  const int y = (int)get_global_id(1), z = (int)get_global_id(2);                      \
+#define TB_FOR_ROW(dom, x, y, z, i)                                                        \
+  const int z = (int)get_global_id(2);                                                     \
   const int chunk_ = ((dom)->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
-  const int x0_ = (int)get_global_id(0) * chunk_;                                      \
-  if (y >= (dom)->ny || z >= (dom)->nz || x0_ >= (dom)->nx) return;                    \
-  const int x1_ = min(x0_ + chunk_, (dom)->nx);                                        \
-  for (int x = x0_, i = local_index(dom, x0_, y, z); x < x1_; x++, i++)
+  const int x0_ = (int)get_global_id(0) * chunk_;                                          \
+  if (z >= (dom)->nz || x0_ >= (dom)->nx) return;                                          \
+  const int x1_ = min(x0_ + chunk_, (dom)->nx);                                            \
+  for (int y = (int)get_global_id(1); y < (dom)->ny; y += (int)get_global_size(1))         \
+    for (int x = x0_, i = local_index(dom, x0_, y, z); x < x1_; x++, i++)
 
 /* 6-neighbour offsets in the order of the TB_FLAG_DIR codes:
  * +x, -x, +y, -y, +z, -z. */

@@ -42,30 +42,9 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
                                  __global const int *team_id, __global const int4 *team_pos,
                                  __global const float2 *team_time, __global int *team_perf,
                                  __global const float *rankl, __global const float *opg, __global int *join,
-                                 __global uchar *pflag, __global int *row_new) {
+                                 __global uchar *pflag, __global int *row_new, __global const uchar *reach) {
   const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
-  /* The 3 x 3 rows around this one (a row beyond the grid is replaced by
-   * this row, which is in the window anyway) and a sliding window along x
-   * over them: col(x) says whether any of the nine voxels at x holds a
-   * team, so the full neighbour search runs only where a front can arrive.
-   * Scalars, not an array: PoCL keeps private arrays in memory. */
-  const int yy_ = (int)get_global_id(1), zz_ = (int)get_global_id(2);
-  const int oym = yy_ > 0 ? -dom->sy : 0, oyp = yy_ + 1 < dom->ny ? dom->sy : 0;
-  const int ozm = zz_ > 0 ? -dom->sz : 0, ozp = zz_ + 1 < dom->nz ? dom->sz : 0;
-#define TB_COL(j)                                                                                            \
-  ((team_id[(j) + oym + ozm] & team_id[(j) + ozm] & team_id[(j) + oyp + ozm] & team_id[(j) + oym] &            \
-    team_id[(j)] & team_id[(j) + oyp] & team_id[(j) + oym + ozp] & team_id[(j) + ozp] &                        \
-    team_id[(j) + oyp + ozp]) >= 0)
-  int col_lo = 0, col_mid = 0; /* col(x - 1), col(x) */
   TB_FOR_ROW(dom, x, y, z, i) {
-    if (x == x0_) {
-      col_lo = x > 0 ? TB_COL(i - 1) : 0;
-      col_mid = TB_COL(i);
-    }
-    int col_hi = x + 1 < dom->nx ? TB_COL(i + 1) : 0;
-    const int near = col_lo | col_mid | col_hi;
-    col_lo = col_mid;
-    col_mid = col_hi;
     int s = team_id[i];
     join[i] = TB_TEAM_NONE;
     pflag[i] = 0;
@@ -80,10 +59,11 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
        * ahead of the seed, within 45 degrees of the digging direction: where
        * a cavity on a curved rod opens onto the marrow beside it, the rod is
        * scratched, not cut through. */
+      join[i] = s;
+      if (comp[i] != TB_COMP_TRABECULAR || f[i] >= 0.01f || t >= team_time[s].y) continue;
       int4 p = team_pos[s];
       int depth = depth_along(dom, x, y, z, p);
-      if (comp[i] == TB_COMP_TRABECULAR && t < team_time[s].y && f[i] < 0.01f && depth >= 1 &&
-          (float)depth * dom->h_um >= 0.7071f * distance_to(dom, x, y, z, p)) {
+      if (depth >= 1 && (float)depth * dom->h_um >= 0.7071f * distance_to(dom, x, y, z, p)) {
         int dir = p.w & (int)TB_FLAG_DIR_MASK;
         int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
         if (in_grid(dom, xn, yn, zn)) {
@@ -105,7 +85,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
     int best = -1;
     float best_reach = 0.0f, best_t0 = 0.0f;
     uint best_key = 0u;
-    if (near) {
+    if (reach[i]) {
     const int xlo = in_grid(dom, x - 1, y, z) ? -1 : 0, xhi = in_grid(dom, x + 1, y, z) ? 1 : 0;
     const int ylo = in_grid(dom, x, y - 1, z) ? -1 : 0, yhi = in_grid(dom, x, y + 1, z) ? 1 : 0;
     const int zlo = in_grid(dom, x, y, z - 1) ? -1 : 0, zhi = in_grid(dom, x, y, z + 1) ? 1 : 0;
@@ -137,11 +117,17 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
     }
     if (!is_surface(dom, f, comp, x, y, z, i)) continue;
     float reff = effective_rankl(kp->K_opg_per_pM, rankl[i], opg[i]);
-    float rate = kp->init_rate_per_day * (1.0f + kp->init_estrogen_gain * deficit_of(ks)) *
-                 pow(fmax(reff, 0.0f) / kp->reff_ref_pM, kp->rankl_exponent);
-    float prob = 1.0f - exp(-rate * dom->dt_days);
+    /* (Reff/Reff_ref)^n; pow is slow where n is the usual 1 or 2. */
+    float ratio = fmax(reff, 0.0f) / kp->reff_ref_pM;
+    float n_ = kp->rankl_exponent;
+    float dose = n_ == 1.0f ? ratio : n_ == 2.0f ? ratio * ratio : pow(ratio, n_);
+    float rate = kp->init_rate_per_day * (1.0f + kp->init_estrogen_gain * deficit_of(ks)) * dose;
+    /* Start with probability 1 - exp(-rate dt), which is at most rate dt:
+     * the exponential is only needed for the rare draws below that bound. */
+    float lambda = rate * dom->dt_days;
     tb_philox4 r = tb_philox4x32(ks->step, global_index(dom, x, y, z), TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi);
-    if (tb_u01(r.v[0]) >= prob) continue;
+    float u = tb_u01(r.v[0]);
+    if (u >= lambda || u >= 1.0f - exp(-lambda)) continue;
     /* New team. Its inward normal is the axis of the steepest bone-fraction
      * gradient, pointing into the bone. */
     float best_g = -1.0f;
@@ -161,6 +147,30 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
     pflag[i] = (uchar)(TB_FLAG_NEW | (uint)dir);
     atomic_inc(&row_new[row_index(dom, y, z)]);
   }
+}
+
+/* One work-item per team slot: marks the voxels a resorbing team's front
+ * can reach this step (within its radius plus one voxel of its seed: the
+ * bounding box, a superset), so recruitment searches a voxel's neighbours
+ * for fronts only there. Every writer writes 1: the result does not depend
+ * on the order. */
+__kernel void osteoclast_reach(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
+                               __global const int *team_used, __global const int4 *team_pos,
+                               __global const float2 *team_time, __global uchar *reach) {
+  const int s = (int)get_global_id(0);
+  if (s >= dom->team_capacity || !team_used[s]) return;
+  const float2 tt = team_time[s];
+  if (ks->t_days >= tt.y) return;
+  const float r = kp->resorb_speed_um_per_day * (fmin(ks->t_days + dom->dt_days, tt.y) - tt.x) + dom->h_um;
+  const int R = (int)ceil(r / dom->h_um) + 1;
+  const int4 p = team_pos[s];
+  const int cx = p.x - dom->ox, cy = p.y - dom->oy, cz = p.z - dom->oz;
+  const int x0 = max(cx - R, 0), x1 = min(cx + R, dom->nx - 1);
+  const int y0 = max(cy - R, 0), y1 = min(cy + R, dom->ny - 1);
+  const int z0 = max(cz - R, 0), z1 = min(cz + R, dom->nz - 1);
+  for (int z = z0; z <= z1; z++)
+    for (int y = y0; y <= y1; y++)
+      for (int x = x0, i = local_index(dom, x0, y, z); x <= x1; x++, i++) reach[i] = 1;
 }
 
 /* New teams per group of rows (rows_per_group consecutive rows each). */

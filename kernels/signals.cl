@@ -35,21 +35,23 @@
 /* Work-items walk runs of one colour along x: item g of a row handles
  * pairs [g chunk, (g + 1) chunk), voxel x = 2 pair + parity. */
 #define TB_FOR_COLOR(nx_, ny_, nz_, parity0, x, y, z)                                  \
-  const int y = (int)get_global_id(1), z = (int)get_global_id(2);                     \
+  const int z = (int)get_global_id(2);                                                \
   const int npairs_ = ((nx_) + 1) / 2;                                                \
   const int chunk_ = (npairs_ + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
   const int p0_ = (int)get_global_id(0) * chunk_;                                     \
-  if (y >= (ny_) || z >= (nz_) || p0_ >= npairs_) return;                             \
+  if (z >= (nz_) || p0_ >= npairs_) return;                                           \
   const int xend_ = min(2 * (p0_ + chunk_), (nx_));                                   \
-  for (int x = 2 * p0_ + (((parity0) + y + z) & 1); x < xend_; x += 2)
+  for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))        \
+    for (int x = 2 * p0_ + (((parity0) + y + z) & 1); x < xend_; x += 2)
 
 /* Row-structured loop over an arbitrary level's extent. */
 #define TB_FOR_LEVEL(nx_, ny_, nz_, x, y, z)                                           \
-  const int y = (int)get_global_id(1), z = (int)get_global_id(2);                     \
+  const int z = (int)get_global_id(2);                                                \
   const int chunk_ = ((nx_) + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
   const int x0_ = (int)get_global_id(0) * chunk_;                                     \
-  if (y >= (ny_) || z >= (nz_) || x0_ >= (nx_)) return;                               \
-  for (int x = x0_; x < min(x0_ + chunk_, (nx_)); x++)
+  if (z >= (nz_) || x0_ >= (nx_)) return;                                             \
+  for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))        \
+    for (int x = x0_; x < min(x0_ + chunk_, (nx_)); x++)
 
 /* Fine-level geometry, one byte per voxel (computed once: the organ does
  * not change): bit k set when face k (+x, -x, +y, -y, +z, -z) opens onto
@@ -167,11 +169,12 @@ __kernel void mg_restrict(__constant tb_kp_field *fk, __global const int *active
 __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
                              int nf, __global const uchar *faces, __global float *c, __global const float *src,
                              int fs, int color) {
-  const int y = (int)get_global_id(1), z = (int)get_global_id(2);
+  const int z = (int)get_global_id(2);
   const int npairs = (dom->nx + 1) / 2;
   const int chunk = (npairs + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int p0 = (int)get_global_id(0) * chunk;
-  if (y >= dom->ny || z >= dom->nz || p0 >= npairs) return;
+  if (z >= dom->nz || p0 >= npairs) return;
+  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
   const int xend = min(2 * (p0 + chunk), dom->nx);
   const int xs = 2 * p0 + ((color + dom->ox + dom->oy + dom->oz + y + z) & 1);
   const int i0 = local_index(dom, xs, y, z);
@@ -187,6 +190,7 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
       float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
       cf[i] = fmax(ci + r / (k + D * (float)popcount(m & 63u)), 0.0f);
     }
+  }
   }
 }
 
@@ -270,10 +274,11 @@ inline float prolong_at(__global const float *cc, prolong_row pr, int cnx, int x
 __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *active, int nf,
                               __global const uchar *wsum, __global float *c, int fs, int cnx, int cny, int cnz,
                               __global const float *c1) {
-  const int y = (int)get_global_id(1), z = (int)get_global_id(2);
+  const int z = (int)get_global_id(2);
   const int chunk = (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
-  if (y >= dom->ny || z >= dom->nz || x0 >= dom->nx) return;
+  if (z >= dom->nz || x0 >= dom->nx) return;
+  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
   const int x1 = min(x0 + chunk, dom->nx);
   const int n1 = cnx * cny * cnz, i0 = local_index(dom, x0, y, z);
   const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
@@ -286,15 +291,17 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
       if (w) cf[i] = fmax(cf[i] + prolong_at(cc, pr, cnx, x) / (float)w, 0.0f);
     }
   }
+  }
 }
 
 /* Coarse level l += the level l+1 correction. */
 __kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int nz, __global const uchar *wsum,
                          __global float *c, int cnx, int cny, int cnz, __global const float *c_c) {
-  const int y = (int)get_global_id(1), z = (int)get_global_id(2);
+  const int z = (int)get_global_id(2);
   const int chunk = (nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
-  if (y >= ny || z >= nz || x0 >= nx) return;
+  if (z >= nz || x0 >= nx) return;
+  for (int y = (int)get_global_id(1); y < ny; y += (int)get_global_size(1)) {
   const int x1 = min(x0 + chunk, nx);
   const int n = nx * ny * nz, nc = cnx * cny * cnz;
   const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
@@ -307,6 +314,7 @@ __kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int
       uint w = wsum[I];
       if (w) cf[I] += prolong_at(cc, pr, cnx, x) / (float)w;
     }
+  }
   }
 }
 

@@ -58,9 +58,14 @@ size_t tb_sim_array_bytes(const tb_sim *s, int32_t i);
 /* Bytes of device memory the simulation holds. */
 uint64_t tb_sim_device_bytes(const tb_sim *s);
 
-/* Timing per process (when on): seconds, launches and bytes moved by the
- * process's kernels (tb_kernel_traffic) so far. */
+/* Timing per process (on = 1): seconds, launches and bytes moved by the
+ * process's kernels (tb_kernel_traffic) so far. With on = 2 also per
+ * kernel (each launch waited for: slower, for finding where time goes). */
 void tb_sim_set_timing(tb_sim *s, int on);
+int32_t tb_sim_kernel_count(const tb_sim *s);
+const char *tb_sim_kernel_name(const tb_sim *s, int32_t j);
+double tb_sim_kernel_seconds(const tb_sim *s, int32_t j);
+double tb_sim_kernel_launches(const tb_sim *s, int32_t j);
 int32_t tb_sim_process_count(const tb_sim *s);
 const char *tb_sim_process_name(const tb_sim *s, int32_t k);
 double tb_sim_process_seconds(const tb_sim *s, int32_t k);

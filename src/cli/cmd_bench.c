@@ -28,6 +28,7 @@ typedef struct bench_opts {
   int32_t size;
   int32_t steps;
   int csv;
+  int kernels; /* --kernels: time each kernel too */
 } bench_opts;
 
 #define MAX_PROCS 32
@@ -48,9 +49,12 @@ typedef struct bench_result {
   double proc_s[MAX_PROCS];        /* per process, over the timed steps */
   double launches[MAX_PROCS];      /* kernel launches */
   double bytes[MAX_PROCS];         /* compulsory bytes moved (tb_kernel_traffic) */
+  int32_t nkern;
+  char kern_name[128][64];
+  double kern_s[128], kern_launches[128];
 } bench_result;
 
-static const char SYNOPSIS[] = "usage: trabecula bench [--device SPEC] [--size N] [--steps N] [--format text|csv|json] [--help]\n";
+static const char SYNOPSIS[] = "usage: trabecula bench [--device SPEC] [--size N] [--steps N] [--format text|csv|json] [--kernels] [--help]\n";
 
 static void usage(FILE *out) {
   fputs(SYNOPSIS, out);
@@ -63,7 +67,9 @@ static void usage(FILE *out) {
           "                  default: TRABECULA_DEVICE, else the first GPU, else the first device\n"
           "  --size N        voxels per side, 16 to 1024 (default 96)\n"
           "  --steps N       timed steps after %d warm-up steps (default 20)\n"
-          "  --format F      'text' (aligned table, default), 'csv' or 'json'\n\n"
+          "  --format F      'text' (aligned table, default), 'csv' or 'json'\n"
+          "  --kernels       also time every kernel on its own (each launch waited for, so the\n"
+          "                  step is slower; for finding where the time goes)\n\n"
           "Per process (the rows of the process table): seconds per step; kernel launches per step;\n"
           "effective GB/s (the bytes of every buffer its kernels bind, read once and written once\n"
           "where not const, over its time) and that as a percentage of the copy kernel's GB/s; and\n"
@@ -82,6 +88,7 @@ static tb_status parse(int argc, char **argv, bench_opts *o, int *help) {
   o->size = 96;
   o->steps = 20;
   o->csv = 0;
+  o->kernels = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = NULL;
     int64_t n = 0;
@@ -98,6 +105,8 @@ static tb_status parse(int argc, char **argv, bench_opts *o, int *help) {
       TRY(tb_arg_value(argc, argv, &i, &v));
       TRY(tb_arg_int(a, v, 1, 1000000, &n));
       o->steps = (int32_t)n;
+    } else if (!strcmp(a, "--kernels")) {
+      o->kernels = 1;
     } else if (!strcmp(a, "--format")) {
       TRY(tb_arg_value(argc, argv, &i, &v));
       CHECK(!strcmp(v, "text") || !strcmp(v, "csv") || !strcmp(v, "json"), TB_ERR_INPUT,
@@ -157,7 +166,7 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
   r->tb_th_um = pp.tb_th_um;
   tb_params_default(&p);
   TRY(tb_sim_create(dev, &p, bone, labels, &sim));
-  tb_sim_set_timing(sim, 1);
+  tb_sim_set_timing(sim, o->kernels ? 2 : 1);
 
   r->nproc = tb_sim_process_count(sim);
   r->nfields = tb_sim_field_count(sim);
@@ -165,6 +174,12 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
   r->device_bytes = (double)tb_sim_device_bytes(sim);
   for (int32_t i = 0; i < tb_sim_array_count(sim); i++) r->state_bytes += (double)tb_sim_array_bytes(sim, i);
   for (int i = 0; i < WARMUP_STEPS; i++) TRY(tb_sim_step(sim));
+  double kbefore[128][2];
+  r->nkern = tb_sim_kernel_count(sim) < 128 ? tb_sim_kernel_count(sim) : 128;
+  for (int32_t j = 0; j < r->nkern; j++) {
+    kbefore[j][0] = tb_sim_kernel_seconds(sim, j);
+    kbefore[j][1] = tb_sim_kernel_launches(sim, j);
+  }
   for (int32_t k = 0; k < r->nproc; k++) {
     before[k][0] = tb_sim_process_seconds(sim, k);
     before[k][1] = tb_sim_process_launches(sim, k);
@@ -187,6 +202,21 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
     r->proc_s[k] = tb_sim_process_seconds(sim, k) - before[k][0];
     r->launches[k] = tb_sim_process_launches(sim, k) - before[k][1];
     r->bytes[k] = tb_sim_process_bytes(sim, k) - before[k][2];
+  }
+  /* Kernels of the same name (one per multigrid level, say) add up. */
+  int32_t nk = o->kernels ? r->nkern : 0;
+  r->nkern = 0;
+  for (int32_t j = 0; j < nk; j++) {
+    const char *name = tb_sim_kernel_name(sim, j);
+    int32_t m = 0;
+    while (m < r->nkern && strcmp(r->kern_name[m], name)) m++;
+    if (m == r->nkern) {
+      snprintf(r->kern_name[m], sizeof r->kern_name[m], "%s", name);
+      r->kern_s[m] = r->kern_launches[m] = 0.0;
+      r->nkern++;
+    }
+    r->kern_s[m] += tb_sim_kernel_seconds(sim, j) - kbefore[j][0];
+    r->kern_launches[m] += tb_sim_kernel_launches(sim, j) - kbefore[j][1];
   }
 cleanup:
   tb_sim_destroy(&sim);
@@ -241,6 +271,13 @@ static void print_text(FILE *out, const bench_result *r) {
   fprintf(out, "%-14s %11.3e %11s %9.2f %9.3f %6.1f%% %9.1f\n", "step (wall)", r->wall_s / r->steps, "",
           total_bytes(r) / r->steps / 1e6, total_gbps, r->copy_gbps > 0 ? 100.0 * total_gbps / r->copy_gbps : 0.0,
           r->wall_s / r->steps / copy_equivalent_s(r));
+  if (r->nkern) {
+    fprintf(out, "\n%-22s %11s %11s %9s\n", "kernel", "s/step", "launch/step", "copy-eq");
+    for (int j = 0; j < r->nkern; j++)
+      if (r->kern_launches[j] > 0)
+        fprintf(out, "%-22s %11.3e %11.1f %9.1f\n", r->kern_name[j], r->kern_s[j] / r->steps,
+                r->kern_launches[j] / r->steps, r->kern_s[j] / r->steps / copy_equivalent_s(r));
+  }
   fprintf(out, "\n%.3f steps/s, %.4f s wall per step, %.1f copy equivalents per step\n",
           r->wall_s > 0 ? r->steps / r->wall_s : 0.0, r->wall_s / r->steps, r->wall_s / r->steps / copy_equivalent_s(r));
 }
@@ -295,7 +332,21 @@ static void print_json(FILE *out, const bench_result *r) {
             "\"effective_gbps\": %.6g, \"percent_of_copy\": %.4g, \"copy_equivalents_per_step\": %.6g}%s\n",
             sps, r->launches[k] / r->steps, r->bytes[k] / r->steps, gbps, pct, ce, k + 1 < r->nproc ? "," : "");
   }
-  fputs("  ]\n}\n", out);
+  fputs("  ]", out);
+  if (r->nkern) {
+    fputs(",\n  \"kernels\": [\n", out);
+    int first = 1;
+    for (int j = 0; j < r->nkern; j++) {
+      if (r->kern_launches[j] <= 0) continue;
+      fprintf(out, "%s    {\"name\": ", first ? "" : ",\n");
+      json_str(out, r->kern_name[j]);
+      fprintf(out, ", \"seconds_per_step\": %.6g, \"launches_per_step\": %.6g}", r->kern_s[j] / r->steps,
+              r->kern_launches[j] / r->steps);
+      first = 0;
+    }
+    fputs("\n  ]", out);
+  }
+  fputs("\n}\n", out);
 }
 
 int tb_cmd_bench(int argc, char **argv) {

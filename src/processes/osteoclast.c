@@ -14,8 +14,9 @@
 typedef struct osteoclast {
   tb_kp_osteoclast kp;
   tb_buf *b_kp, *row_new, *group_base, *counter, *team_id, *team_pos, *team_time, *team_perf, *team_used;
-  tb_kernel *recruit, *count, *scan, *resorb;
-  tb_shape one, groups;
+  tb_buf *reach;
+  tb_kernel *reach_k, *recruit, *count, *scan, *resorb;
+  tb_shape one, groups, slots;
   double reversal_days;
 } osteoclast;
 
@@ -34,6 +35,8 @@ static const tb_array_desc arrays[] = {
     {"team_time", TB_TYPE_F32, 2, TB_EXTENT_TEAM, 0, "day", TB_ARRAY_RESTART, 0, "start and resorption end"},
     {"team_perf", TB_TYPE_I32, 1, TB_EXTENT_TEAM, 0, "1", TB_ARRAY_RESTART, 0, "the team perforated a trabecula"},
     {"team_used", TB_TYPE_I32, 1, TB_EXTENT_TEAM, 0, "1", TB_ARRAY_RESTART, 0, "the slot holds a live team"},
+    {"team_reach", TB_TYPE_U8, 1, TB_EXTENT_VOXEL, 0, "1", 0, 0,
+     "scratch: a resorbing team's front may reach the voxel this step"},
     {"team_new_per_row", TB_TYPE_I32, 1, TB_EXTENT_ROW, 0, "count", 0, 0, "scratch: new teams per row"},
     {"team_group_base", TB_TYPE_I32, 1, TB_EXTENT_FIXED, GROUPS, "slot", 0, 0, "scratch: first slot of each row group"},
     {"team_counter", TB_TYPE_I32, 1, TB_EXTENT_FIXED, 4, "slot", TB_ARRAY_RESTART, 0,
@@ -99,10 +102,15 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   int32_t groups = rows < GROUPS ? rows : GROUPS;
   int32_t per_group = (rows + groups - 1) / groups;
   tb_buf *dom = tb_sim_domain_buf(s), *ks = tb_sim_step_buf(s);
+  TRY(tb_sim_array(s, "team_reach", &o->reach));
+  TRY(tb_sim_kernel(s, "osteoclast_reach", &o->reach_k));
+  TRY(TB_BIND(o->reach_k, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(o->team_used), TB_BUF(o->team_pos),
+              TB_BUF(o->team_time), TB_BUF(o->reach)));
+  tb_dev_shape_1d(tb_sim_device(s), (size_t)d->team_capacity, &o->slots);
   TRY(tb_sim_kernel(s, "osteoclast_recruit", &o->recruit));
   TRY(TB_BIND(o->recruit, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(o->team_id),
               TB_BUF(o->team_pos), TB_BUF(o->team_time), TB_BUF(o->team_perf), TB_BUF(rankl), TB_BUF(opg),
-              TB_BUF(join), TB_BUF(pflag), TB_BUF(o->row_new)));
+              TB_BUF(join), TB_BUF(pflag), TB_BUF(o->row_new), TB_BUF(o->reach)));
   TRY(tb_sim_kernel(s, "osteoclast_count", &o->count));
   TRY(TB_BIND(o->count, TB_BUF(o->row_new), TB_I32(rows), TB_I32(per_group), TB_I32(groups), TB_BUF(o->group_base)));
   TRY(tb_sim_kernel(s, "osteoclast_scan", &o->scan));
@@ -149,6 +157,8 @@ static tb_status step(tb_sim *s, void *state) {
   tb_status st = TB_OK;
   osteoclast *o = state;
   TRY(tb_dev_fill_zero(tb_sim_device(s), o->row_new));
+  TRY(tb_dev_fill_zero(tb_sim_device(s), o->reach));
+  TRY(tb_sim_run_shape(s, o->reach_k, &o->slots)); /* where fronts can arrive */
   TRY(tb_sim_run_rows(s, o->recruit)); /* BMU initiation, team fronts */
   TRY(tb_sim_run_shape(s, o->count, &o->groups));
   TRY(tb_sim_run_shape(s, o->scan, &o->one)); /* slots of the new teams */

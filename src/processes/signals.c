@@ -12,8 +12,8 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trabecula/log.h"
 #include "trabecula/process.h"
@@ -167,8 +167,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   L[0].nz = d->nz;
   L[0].n = d->nx * d->ny * d->nz;
   o->nlevels = 1;
-  int32_t max_levels = getenv("TB_MG_LEVELS") ? atoi(getenv("TB_MG_LEVELS")) : MAX_LEVELS;
-  while (o->nlevels < max_levels) {
+  while (o->nlevels < MAX_LEVELS) {
     level *a = &L[o->nlevels - 1];
     if (a->n <= 1) break;
     level *b = &L[o->nlevels];
@@ -324,26 +323,8 @@ static tb_status vcycle(tb_sim *s, signals *o) {
     TRY(tb_sim_run_shape(s, L[l].prolong, &L[l].rows));
     TRY(smooth(s, &L[l], SMOOTH_COARSE));
   }
-  if (getenv("TB_MG_DEBUG")) {
-    tb_buf *fb, *sb; size_t fsz;
-    tb_sim_field_block(s, &fb, &sb, &fsz);
-    size_t n0 = (size_t)L[0].n;
-    float *tmp = malloc(n0 * 4);
-    double a = 0, b = 0, c2 = 0;
-    tb_dev_read(tb_sim_device(s), fb, fsz * 4, n0 * 4, tmp);
-    for (size_t q = 0; q < n0; q++) a += tmp[q];
-    TRY(tb_sim_run_shape(s, L[0].prolong, &L[0].rows));
-    tb_dev_read(tb_sim_device(s), fb, fsz * 4, n0 * 4, tmp);
-    for (size_t q = 0; q < n0; q++) b += tmp[q];
-    TRY(smooth(s, &L[0], SMOOTH_FINE));
-    tb_dev_read(tb_sim_device(s), fb, fsz * 4, n0 * 4, tmp);
-    for (size_t q = 0; q < n0; q++) c2 += tmp[q];
-    fprintf(stderr, "fine sum before %g after prolong %g after smooth %g\n", a, b, c2);
-    free(tmp);
-  } else {
   TRY(tb_sim_run_shape(s, L[0].prolong, &L[0].rows));
   TRY(smooth(s, &L[0], SMOOTH_FINE));
-  }
 cleanup:
   return st;
 }
@@ -364,7 +345,6 @@ static tb_status check(tb_sim *s, signals *o, int32_t *nactive, double *worst) {
     double goal = fmax(o->tol[f] * k, 8.0 * 5.9604644775390625e-08 * (k + 6.0 * D)) * cn;
     double rel = rn / (k * cn);
     if (rel / o->tol[f] > *worst) *worst = rel / o->tol[f];
-    if (getenv("TB_MG_DEBUG")) fprintf(stderr, "mg field %d rel %.4g cn %.4g\n", (int)f, rel, cn);
     if (rn > goal) (*nactive)++;
     else o->act_host[f] = 0;
   }
@@ -397,16 +377,6 @@ static tb_status solve(tb_sim *s, signals *o, int32_t max_cycles) {
     /* The converged fields drop out of the next cycle. */
     TRY(tb_dev_write(tb_sim_device(s), o->active, 0, (size_t)o->nf * sizeof(int32_t), o->act_host));
     TRY(vcycle(s, o));
-    if (getenv("TB_MG_DEBUG")) {
-      size_t n1 = (size_t)o->lv[1].n * o->nf;
-      float *tmp = malloc(n1 * 4), *tmp2 = malloc(n1 * 4);
-      tb_dev_read(tb_sim_device(s), o->lv[1].rhs, 0, n1 * 4, tmp);
-      tb_dev_read(tb_sim_device(s), o->lv[1].c, 0, n1 * 4, tmp2);
-      double a = 0, b = 0;
-      for (size_t q = (size_t)o->lv[1].n; q < 2 * (size_t)o->lv[1].n; q++) { a += tmp[q]; b += tmp2[q]; }
-      fprintf(stderr, "level1 field1 sum rhs %g sum c %g\n", a, b);
-      free(tmp); free(tmp2);
-    }
     ss.cycles++;
   }
   tb_sim_report_solver(s, &ss);

@@ -47,6 +47,7 @@ struct tb_sim {
   tb_program *prog;
   tb_kernel *kernels[MAX_KERNELS];
   int32_t nkernels;
+  double kernel_seconds[MAX_KERNELS], kernel_launches[MAX_KERNELS];
   tb_buf *consts[MAX_CONSTS];
   int32_t nconsts;
   tb_buf *b_dom, *b_step;
@@ -230,31 +231,32 @@ cleanup:
   return st;
 }
 
-static struct { const char *name; double t; int n; } kprof[64];
-static void kprof_dump(void) {
-  for (int i = 0; i < 64 && kprof[i].name; i++) fprintf(stderr, "%-24s %8d %10.4f s\n", kprof[i].name, kprof[i].n, kprof[i].t);
-}
 tb_status tb_sim_run_shape(tb_sim *s, tb_kernel *k, const tb_shape *sh) {
+  tb_status st = TB_OK;
   if (s->current >= 0) {
     s->proc_launches[s->current] += 1.0;
     s->proc_bytes[s->current] += tb_kernel_traffic(k);
   }
-  if (getenv("TB_KPROF")) {
-    static int reg = 0;
-    if (!reg) { atexit(kprof_dump); reg = 1; }
-    tb_dev_finish(s->dev);
-    double t0 = tb_dev_now();
-    tb_status st = tb_dev_run(s->dev, k, sh);
-    tb_dev_finish(s->dev);
-    int i = 0;
-    while (i < 63 && kprof[i].name && strcmp(kprof[i].name, tb_kernel_name(k))) i++;
-    kprof[i].name = tb_kernel_name(k);
-    kprof[i].t += tb_dev_now() - t0;
-    kprof[i].n++;
-    return st;
+  if (s->timing < 2) return tb_dev_run(s->dev, k, sh);
+  /* Kernel-level timing: each launch waited for on its own. */
+  int32_t j = 0;
+  while (j < s->nkernels && s->kernels[j] != k) j++;
+  TRY(tb_dev_finish(s->dev));
+  double t0 = tb_dev_now();
+  TRY(tb_dev_run(s->dev, k, sh));
+  TRY(tb_dev_finish(s->dev));
+  if (j < s->nkernels) {
+    s->kernel_seconds[j] += tb_dev_now() - t0;
+    s->kernel_launches[j] += 1.0;
   }
-  return tb_dev_run(s->dev, k, sh);
+cleanup:
+  return st;
 }
+
+int32_t tb_sim_kernel_count(const tb_sim *s) { return s->nkernels; }
+const char *tb_sim_kernel_name(const tb_sim *s, int32_t j) { return tb_kernel_name(s->kernels[j]); }
+double tb_sim_kernel_seconds(const tb_sim *s, int32_t j) { return s->kernel_seconds[j]; }
+double tb_sim_kernel_launches(const tb_sim *s, int32_t j) { return s->kernel_launches[j]; }
 
 tb_status tb_sim_run_rows(tb_sim *s, tb_kernel *k) { return tb_sim_run_shape(s, k, &s->rows_shape); }
 
