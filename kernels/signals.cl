@@ -35,23 +35,23 @@
 /* Work-items walk runs of one colour along x: item g of a row handles
  * pairs [g chunk, (g + 1) chunk), voxel x = 2 pair + parity. */
 #define TB_FOR_COLOR(nx_, ny_, nz_, parity0, x, y, z)                                  \
-  const int z = (int)get_global_id(2);                                                \
   const int npairs_ = ((nx_) + 1) / 2;                                                \
   const int chunk_ = (npairs_ + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
   const int p0_ = (int)get_global_id(0) * chunk_;                                     \
-  if (z >= (nz_) || p0_ >= npairs_) return;                                           \
+  if (p0_ >= npairs_) return;                                                         \
   const int xend_ = min(2 * (p0_ + chunk_), (nx_));                                   \
-  for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))        \
-    for (int x = 2 * p0_ + (((parity0) + y + z) & 1); x < xend_; x += 2)
+  for (int z = (int)get_global_id(2); z < (nz_); z += (int)get_global_size(2))        \
+    for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))      \
+      for (int x = 2 * p0_ + (((parity0) + y + z) & 1); x < xend_; x += 2)
 
 /* Row-structured loop over an arbitrary level's extent. */
 #define TB_FOR_LEVEL(nx_, ny_, nz_, x, y, z)                                           \
-  const int z = (int)get_global_id(2);                                                \
   const int chunk_ = ((nx_) + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
   const int x0_ = (int)get_global_id(0) * chunk_;                                     \
-  if (z >= (nz_) || x0_ >= (nx_)) return;                                             \
-  for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))        \
-    for (int x = x0_; x < min(x0_ + chunk_, (nx_)); x++)
+  if (x0_ >= (nx_)) return;                                                           \
+  for (int z = (int)get_global_id(2); z < (nz_); z += (int)get_global_size(2))        \
+    for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))      \
+      for (int x = x0_; x < min(x0_ + chunk_, (nx_)); x++)
 
 /* Fine-level geometry, one byte per voxel (computed once: the organ does
  * not change): bit k set when face k (+x, -x, +y, -y, +z, -z) opens onto
@@ -194,10 +194,13 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
   }
 }
 
-/* One colour of red-black Gauss-Seidel on a coarse level's correction. */
+/* One colour of red-black Gauss-Seidel on a coarse level's correction;
+ * with from_zero (the first red sweep of a cycle) the correction starts
+ * from zero, so neighbours count as 0 and no zeroing pass is needed (the
+ * black sweep reads only red cells; cells outside the organ stay 0). */
 __kernel void mg_smooth(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx, int ny,
                         int nz, __global const float4 *geo, __global float *c, __global const float *rhs,
-                        int color) {
+                        int color, int from_zero) {
   const int n = nx * ny * nz;
   TB_FOR_COLOR(nx, ny, nz, color, x, y, z) {
     int I = level_index(nx, ny, x, y, z);
@@ -208,6 +211,7 @@ __kernel void mg_smooth(__constant tb_kp_field *fk, __global const int *active, 
       __global float *cf = c + (size_t)f * (size_t)n;
       float fsum;
       float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
+      if (from_zero) off = 0.0f; /* the first sweep from a zero correction: no stale neighbour values */
       float d = fk[f].coupling_per_day * dscale;
       cf[I] = (rhs[(size_t)f * (size_t)n + I] + d * off) / (fk[f].decay_per_day * N + d * fsum);
     }
@@ -231,6 +235,7 @@ __kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active
           __global float *cf = c + (size_t)f * (size_t)n;
           float fsum;
           float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
+          if (s == 0 && color == 0) off = 0.0f; /* from a zero correction */
           float d = fk[f].coupling_per_day * dscale;
           cf[I] = (rhs[(size_t)f * (size_t)n + I] + d * off) / (fk[f].decay_per_day * N + d * fsum);
         }
@@ -297,10 +302,10 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
 /* Coarse level l += the level l+1 correction. */
 __kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int nz, __global const uchar *wsum,
                          __global float *c, int cnx, int cny, int cnz, __global const float *c_c) {
-  const int z = (int)get_global_id(2);
   const int chunk = (nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
-  if (z >= nz || x0 >= nx) return;
+  if (x0 >= nx) return;
+  for (int z = (int)get_global_id(2); z < nz; z += (int)get_global_size(2))
   for (int y = (int)get_global_id(1); y < ny; y += (int)get_global_size(1)) {
   const int x1 = min(x0 + chunk, nx);
   const int n = nx * ny * nz, nc = cnx * cny * cnz;
@@ -318,10 +323,3 @@ __kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int
   }
 }
 
-/* Zeroes the corrections of the active fields on a level. */
-__kernel void mg_zero(__global const int *active, int nf, int n, __global float *c) {
-  int I = (int)get_global_id(0);
-  if (I >= n) return;
-  for (int f = 0; f < nf; f++)
-    if (active[f]) c[(size_t)f * (size_t)n + I] = 0.0f;
-}

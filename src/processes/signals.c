@@ -24,6 +24,7 @@
 #define SMOOTH_FINE 3   /* post-smoothing sweeps on the fine level (3: fewest passes per step, measured) */
 #define SMOOTH_COARSE 1 /* pre- and post-smoothing sweeps on coarse levels */
 #define COARSEST_SWEEPS 2
+#define SMALL_LEVEL_CELLS 4096 /* coarse levels up to 16^3 run in one work-item on CPUs */
 
 /* The built-in signals: one row each (BioFVM's add_density), reach and
  * turnover from the [signals] section. */
@@ -47,7 +48,7 @@ typedef struct level {
   int32_t nx, ny, nz, n;
   tb_buf *wsum;          /* 64 x the prolongation weights from the next coarser level, per cell */
   tb_buf *geo, *c, *rhs; /* coarse levels only */
-  tb_kernel *restrict_k, *smooth[2], *prolong, *zero;
+  tb_kernel *restrict_k, *smooth[2], *smooth_first, *prolong;
   tb_shape rows, pairs, items;
 } level;
 
@@ -266,16 +267,19 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   for (int32_t l = 1; l < o->nlevels; l++) {
     level *a = &L[l];
     float scale = (float)ldexp(1.0, -(int)l);
-    for (int c = 0; c < 2; c++) {
-      TRY(tb_sim_kernel(s, "mg_smooth", &a->smooth[c]));
-      TRY(TB_BIND(a->smooth[c], TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_F32(scale), TB_I32(a->nx),
-                  TB_I32(a->ny), TB_I32(a->nz), TB_BUF(a->geo), TB_BUF(a->c), TB_BUF(a->rhs), TB_I32(c)));
+    for (int c = 0; c < 3; c++) {
+      tb_kernel **k = c < 2 ? &a->smooth[c] : &a->smooth_first;
+      TRY(tb_sim_kernel(s, "mg_smooth", k));
+      TRY(TB_BIND(*k, TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_F32(scale), TB_I32(a->nx), TB_I32(a->ny),
+                  TB_I32(a->nz), TB_BUF(a->geo), TB_BUF(a->c), TB_BUF(a->rhs), TB_I32(c % 2), TB_I32(c == 2)));
     }
-    TRY(tb_sim_kernel(s, "mg_zero", &a->zero));
-    TRY(TB_BIND(a->zero, TB_BUF(o->active), TB_I32(nf), TB_I32(a->n), TB_BUF(a->c)));
-    tb_dev_shape_1d(dev, (size_t)a->n, &a->items);
     tb_dev_shape_rows(dev, a->nx, a->ny, a->nz, &a->rows);
     tb_dev_shape_rows(dev, (a->nx + 1) / 2, a->ny, a->nz, &a->pairs);
+    if (!tb_dev_is_gpu(dev) && a->n <= SMALL_LEVEL_CELLS) {
+      /* A small level in one work-item: launching more costs more than
+       * the work. */
+      a->rows = a->pairs = (tb_shape){3, 0, {1, 1, 1}, {1, 1, 1}};
+    }
     if (l + 1 < o->nlevels) {
       level *b = &L[l + 1];
       TRY(tb_sim_kernel(s, "mg_restrict", &a->restrict_k));
@@ -299,10 +303,12 @@ cleanup:
   return st;
 }
 
-static tb_status smooth(tb_sim *s, level *a, int sweeps) {
+/* sweeps red-black sweeps; from_zero: the level's correction starts at 0. */
+static tb_status smooth(tb_sim *s, level *a, int sweeps, int from_zero) {
   tb_status st = TB_OK;
   for (int k = 0; k < sweeps; k++)
-    for (int c = 0; c < 2; c++) TRY(tb_sim_run_shape(s, a->smooth[c], &a->pairs));
+    for (int c = 0; c < 2; c++)
+      TRY(tb_sim_run_shape(s, (k == 0 && c == 0 && from_zero) ? a->smooth_first : a->smooth[c], &a->pairs));
 cleanup:
   return st;
 }
@@ -313,18 +319,16 @@ static tb_status vcycle(tb_sim *s, signals *o) {
   level *L = o->lv;
   int32_t last = o->nlevels - 1;
   for (int32_t l = 1; l < last; l++) {
-    TRY(tb_sim_run_shape(s, L[l].zero, &L[l].items));
-    TRY(smooth(s, &L[l], SMOOTH_COARSE));
+    TRY(smooth(s, &L[l], SMOOTH_COARSE, 1));
     TRY(tb_sim_run_shape(s, L[l].restrict_k, &L[l + 1].rows));
   }
-  TRY(tb_sim_run_shape(s, L[last].zero, &L[last].items));
   TRY(tb_sim_run_shape(s, o->coarsest, &o->group));
   for (int32_t l = last - 1; l >= 1; l--) {
     TRY(tb_sim_run_shape(s, L[l].prolong, &L[l].rows));
-    TRY(smooth(s, &L[l], SMOOTH_COARSE));
+    TRY(smooth(s, &L[l], SMOOTH_COARSE, 0));
   }
   TRY(tb_sim_run_shape(s, L[0].prolong, &L[0].rows));
-  TRY(smooth(s, &L[0], SMOOTH_FINE));
+  TRY(smooth(s, &L[0], SMOOTH_FINE, 0));
 cleanup:
   return st;
 }
