@@ -19,7 +19,7 @@
 #include "trabecula/phantom.h"
 #include "trabecula/sim.h"
 
-enum { WARMUP_STEPS = 3, COPY_REPS = 10 };
+enum { WARMUP_STEPS = 3, COPY_REPS = 10, COPY_BATCHES = 5 };
 static const double COPY_MIN_BYTES = 64.0 * 1024 * 1024; /* beyond last-level caches */
 static const double CORTEX_UM = 300.0;                  /* human vertebral-like shell */
 
@@ -155,7 +155,13 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
   double want = fmax(4.0 * (double)nvox, COPY_MIN_BYTES);
   double limit = fmin((double)tb_dev_max_alloc(dev), (double)tb_dev_global_mem(dev) / 4.0);
   r->copy_bytes = (size_t)fmin(want, limit) / 16 * 16;
-  TRY(tb_dev_copy_bandwidth(dev, r->copy_bytes, COPY_REPS, &r->copy_gbps));
+  /* The best of a few batches: memory shared with other jobs makes single
+   * measurements vary by up to 2x here, and the ceiling is the fastest. */
+  for (int b = 0; b < COPY_BATCHES; b++) {
+    double g = 0.0;
+    TRY(tb_dev_copy_bandwidth(dev, r->copy_bytes, COPY_REPS, &g));
+    if (g > r->copy_gbps) r->copy_gbps = g;
+  }
 
   TRY(tb_phantom_generate(&pp, &bone, &labels));
   r->nx = bone->nx;
@@ -253,8 +259,8 @@ static void print_text(FILE *out, const bench_result *r) {
   fprintf(out, "device: %s\n", r->device);
   fprintf(out, "grid: %d x %d x %d voxels (%.3g M), voxel %g um, cortex %g um, Tb.Th %g um\n", r->nx, r->ny,
           r->nz, nvox / 1e6, r->voxel_um, r->cortex_um, r->tb_th_um);
-  fprintf(out, "copy kernel: %.2f GB/s (%.0f MiB buffer, %d reps); one copy equivalent (4 B/voxel read and written) = %.3g s\n",
-          r->copy_gbps, (double)r->copy_bytes / (1024.0 * 1024.0), COPY_REPS, copy_equivalent_s(r));
+  fprintf(out, "copy kernel: %.2f GB/s (%.0f MiB buffer, best of %d x %d reps); one copy equivalent (4 B/voxel read and written) = %.3g s\n",
+          r->copy_gbps, (double)r->copy_bytes / (1024.0 * 1024.0), COPY_BATCHES, COPY_REPS, copy_equivalent_s(r));
   fprintf(out, "timed: %d steps after %d warm-up; %d fields, %.2f multigrid cycles and %.2f residual checks per step\n",
           r->steps, WARMUP_STEPS, r->nfields, r->cycles / r->steps, r->checks / r->steps);
   fprintf(out, "device memory: %.1f bytes per voxel (state table %.1f)\n\n", r->device_bytes / nvox,
