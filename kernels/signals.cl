@@ -89,6 +89,17 @@ inline float coarse_offdiag_sum(__global const float4 *geo, __global const float
   return s;
 }
 
+/* Gauss-Seidel update of coarse cell I: (rhs + d sum F C_J) / (k N + d sum F),
+ * d = D 2^-level; from_zero: the neighbours' corrections are still 0. */
+inline float coarse_update(tb_kp_field fk, float dscale, __global const float4 *geo, __global const float *cf, float rhs,
+                           float N, int nx, int ny, int nz, int x, int y, int z, int I, int from_zero) {
+  float fsum;
+  float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
+  if (from_zero) off = 0.0f;
+  float d = fk.coupling_per_day * dscale;
+  return (rhs + d * off) / (fk.decay_per_day * N + d * fsum);
+}
+
 /* Fine level: residual of every active field, summed into the level-1
  * right-hand side, and each coarse row's sums of r^2 and c^2 (inside
  * voxels) for the convergence test. One work-item per coarse row on every
@@ -209,11 +220,8 @@ __kernel void mg_smooth(__constant tb_kp_field *fk, __global const int *active, 
     for (int f = 0; f < nf; f++) {
       if (!active[f]) continue;
       __global float *cf = c + (size_t)f * (size_t)n;
-      float fsum;
-      float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
-      if (from_zero) off = 0.0f; /* the first sweep from a zero correction: no stale neighbour values */
-      float d = fk[f].coupling_per_day * dscale;
-      cf[I] = (rhs[(size_t)f * (size_t)n + I] + d * off) / (fk[f].decay_per_day * N + d * fsum);
+      cf[I] = coarse_update(fk[f], dscale, geo, cf, rhs[(size_t)f * (size_t)n + I], N, nx, ny, nz, x, y, z, I,
+                            from_zero); /* from zero: no stale neighbour values */
     }
   }
 }
@@ -233,11 +241,8 @@ __kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active
         for (int f = 0; f < nf; f++) {
           if (!active[f]) continue;
           __global float *cf = c + (size_t)f * (size_t)n;
-          float fsum;
-          float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
-          if (s == 0 && color == 0) off = 0.0f; /* from a zero correction */
-          float d = fk[f].coupling_per_day * dscale;
-          cf[I] = (rhs[(size_t)f * (size_t)n + I] + d * off) / (fk[f].decay_per_day * N + d * fsum);
+          cf[I] = coarse_update(fk[f], dscale, geo, cf, rhs[(size_t)f * (size_t)n + I], N, nx, ny, nz, x, y, z, I,
+                                s == 0 && color == 0); /* the first sweep starts from zero */
         }
       }
       barrier(CLK_GLOBAL_MEM_FENCE);

@@ -4,7 +4,8 @@
  *
  * The processes are memory-bound stencils, so the copy kernel's GB/s is the
  * ceiling a process could reach; effective GB/s counts only the compulsory
- * traffic (tb_sim_process_bytes_per_voxel), so a low % means extra traffic
+ * traffic (every buffer a kernel binds, read once and written once where not
+ * const: tb_kernel_traffic), so a low % means extra traffic
  * (uncoalesced or repeated reads), launch overhead or host round trips. */
 #include <math.h>
 #include <stdint.h>

@@ -216,6 +216,38 @@ static void format_sizes(char *buf, size_t n, int32_t dims, const size_t *s) {
   }
 }
 
+static tb_status set_arg(tb_kernel *k, int32_t i, const tb_arg *a) {
+  tb_status st = TB_OK;
+  k->arg_bytes[i] = 0;
+  switch (a->kind) {
+  case TB_ARG_BUF: {
+    const tb_buf *b = a->ptr;
+    CHECK(b, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer is NULL", k->name, (int)i);
+    CHECK(b->dev == k->dev, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer belongs to another device",
+          k->name, (int)i);
+    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, sizeof(cl_mem), &b->mem),
+             "kernel %s argument %d (a buffer of %zu bytes)", k->name, (int)i, b->size);
+    k->arg_bytes[i] = b->size;
+    break;
+  }
+  case TB_ARG_VALUE:
+    CHECK(a->ptr && a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: empty value", k->name, (int)i);
+    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, a->ptr), "kernel %s argument %d (a %u-byte value)",
+             k->name, (int)i, (unsigned)a->size);
+    break;
+  case TB_ARG_LOCAL:
+    CHECK(a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: zero bytes of local memory", k->name, (int)i);
+    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, NULL), "kernel %s argument %d (%u bytes of local memory)",
+             k->name, (int)i, (unsigned)a->size);
+    break;
+  default:
+    CHECK(0, TB_ERR_INTERNAL, "kernel %s argument %d: unknown kind %d (use TB_BUF, TB_F32, ...)", k->name, (int)i,
+          (int)a->kind);
+  }
+cleanup:
+  return st;
+}
+
 tb_status tb_dev_launch_event(tb_device *d, tb_kernel *k, int32_t dims, const size_t *gws,
                               const size_t *lws, const tb_arg *args, int32_t nargs, cl_event *ev) {
   tb_status st = TB_OK;
@@ -227,34 +259,7 @@ tb_status tb_dev_launch_event(tb_device *d, tb_kernel *k, int32_t dims, const si
         (int)dims);
   CHECK(nargs == (int32_t)k->nargs, TB_ERR_INTERNAL, "kernel %s takes %u arguments, the launch gave %d",
         k->name, (unsigned)k->nargs, (int)nargs);
-  for (int32_t i = 0; i < nargs; i++) {
-    const tb_arg *a = &args[i];
-    switch (a->kind) {
-    case TB_ARG_BUF: {
-      const tb_buf *b = a->ptr;
-      CHECK(b, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer is NULL", k->name, (int)i);
-      CHECK(b->dev == d, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer belongs to another device",
-            k->name, (int)i);
-      CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, sizeof(cl_mem), &b->mem),
-               "kernel %s argument %d (a buffer of %zu bytes)", k->name, (int)i, b->size);
-      break;
-    }
-    case TB_ARG_VALUE:
-      CHECK(a->ptr && a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: empty value", k->name, (int)i);
-      CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, a->ptr), "kernel %s argument %d (a %u-byte value)",
-               k->name, (int)i, (unsigned)a->size);
-      break;
-    case TB_ARG_LOCAL:
-      CHECK(a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: zero bytes of local memory", k->name,
-            (int)i);
-      CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, NULL),
-               "kernel %s argument %d (%u bytes of local memory)", k->name, (int)i, (unsigned)a->size);
-      break;
-    default:
-      CHECK(0, TB_ERR_INTERNAL, "kernel %s argument %d: unknown kind %d (use TB_BUF, TB_F32, ...)", k->name,
-            (int)i, (int)a->kind);
-    }
-  }
+  for (int32_t i = 0; i < nargs; i++) TRY(set_arg(k, i, &args[i]));
   size_t group = 1;
   for (int32_t i = 0; i < dims; i++) {
     CHECK(gws[i] > 0, TB_ERR_INTERNAL, "kernel %s: global size %zu in dimension %d", k->name, gws[i], (int)i);
@@ -298,37 +303,6 @@ cleanup:
   return st;
 }
 
-static tb_status set_arg(tb_kernel *k, int32_t i, const tb_arg *a) {
-  tb_status st = TB_OK;
-  k->arg_bytes[i] = 0;
-  switch (a->kind) {
-  case TB_ARG_BUF: {
-    const tb_buf *b = a->ptr;
-    CHECK(b, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer is NULL", k->name, (int)i);
-    CHECK(b->dev == k->dev, TB_ERR_INTERNAL, "kernel %s argument %d: the buffer belongs to another device",
-          k->name, (int)i);
-    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, sizeof(cl_mem), &b->mem),
-             "kernel %s argument %d (a buffer of %zu bytes)", k->name, (int)i, b->size);
-    k->arg_bytes[i] = b->size;
-    break;
-  }
-  case TB_ARG_VALUE:
-    CHECK(a->ptr && a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: empty value", k->name, (int)i);
-    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, a->ptr), "kernel %s argument %d (a %u-byte value)",
-             k->name, (int)i, (unsigned)a->size);
-    break;
-  case TB_ARG_LOCAL:
-    CHECK(a->size > 0, TB_ERR_INTERNAL, "kernel %s argument %d: zero bytes of local memory", k->name, (int)i);
-    CL_CHECK(clSetKernelArg(k->kern, (cl_uint)i, a->size, NULL), "kernel %s argument %d (%u bytes of local memory)",
-             k->name, (int)i, (unsigned)a->size);
-    break;
-  default:
-    CHECK(0, TB_ERR_INTERNAL, "kernel %s argument %d: unknown kind %d (use TB_BUF, TB_F32, ...)", k->name, (int)i,
-          (int)a->kind);
-  }
-cleanup:
-  return st;
-}
 
 tb_status tb_dev_bind(tb_kernel *k, const tb_arg *args, int32_t nargs) {
   tb_status st = TB_OK;

@@ -49,7 +49,7 @@ typedef struct level {
   tb_buf *wsum;          /* 64 x the prolongation weights from the next coarser level, per cell */
   tb_buf *geo, *c, *rhs; /* coarse levels only */
   tb_kernel *restrict_k, *smooth[2], *smooth_first, *prolong;
-  tb_shape rows, pairs, items;
+  tb_shape rows, pairs, items; /* items: the fine residual, one work-item per level-1 row */
 } level;
 
 typedef struct signals {
