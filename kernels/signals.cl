@@ -249,7 +249,7 @@ __kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active
     }
 }
 
-/* Trilinear prolongation between cell centres: a fine cell lies a quarter
+/* Trilinear prolongation between cell centres (coarse levels): a fine cell lies a quarter
  * coarse cell from its parent's centre, towards the neighbour on its side
  * (weights 3/4 and 1/4 per axis, so every weight is a multiple of 1/64).
  * Neighbours beyond the grid's faces are replaced by the parent (the same
@@ -280,27 +280,28 @@ inline float prolong_at(__global const float *cc, prolong_row pr, int cnx, int x
          3.0f * (cc[pr.b1 + b] + cc[pr.b2 + b] + cc[pr.b3 + a]) + cc[pr.b3 + b];
 }
 
-/* Fine level += the level-1 correction (kept >= 0). */
+/* Fine level += the level-1 correction (kept >= 0), injected from the
+ * parent cell: with three smoothing sweeps after it, this needs no more
+ * cycles than trilinear weights here (measured: 2.0 per step at 96^3 either
+ * way, and fewer on test_signals' masked organ) at a quarter of the cost. */
 __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *active, int nf,
-                              __global const uchar *wsum, __global float *c, int fs, int cnx, int cny, int cnz,
+                              __global const uchar *faces, __global float *c, int fs, int cnx, int cny, int cnz,
                               __global const float *c1) {
   const int z = (int)get_global_id(2);
   const int chunk = (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
   if (z >= dom->nz || x0 >= dom->nx) return;
-  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
   const int x1 = min(x0 + chunk, dom->nx);
-  const int n1 = cnx * cny * cnz, i0 = local_index(dom, x0, y, z);
-  const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
-  for (int f = 0; f < nf; f++) {
-    if (!active[f]) continue;
-    __global const float *cc = c1 + (size_t)f * (size_t)n1;
-    __global float *cf = c + (size_t)f * (size_t)fs;
-    for (int x = x0, i = i0; x < x1; x++, i++) {
-      uint w = wsum[i];
-      if (w) cf[i] = fmax(cf[i] + prolong_at(cc, pr, cnx, x) / (float)w, 0.0f);
+  const int n1 = cnx * cny * cnz;
+  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
+    const int i0 = local_index(dom, x0, y, z), base = cnx * ((y >> 1) + cny * (z >> 1));
+    for (int f = 0; f < nf; f++) {
+      if (!active[f]) continue;
+      __global const float *cc = c1 + (size_t)f * (size_t)n1 + base;
+      __global float *cf = c + (size_t)f * (size_t)fs;
+      for (int x = x0, i = i0; x < x1; x++, i++)
+        if (faces[i] & TB_FACE_INSIDE) cf[i] = fmax(cf[i] + cc[x >> 1], 0.0f);
     }
-  }
   }
 }
 

@@ -46,7 +46,7 @@ static const field_row field_table[] = {
 
 typedef struct level {
   int32_t nx, ny, nz, n;
-  tb_buf *wsum;          /* 64 x the prolongation weights from the next coarser level, per cell */
+  tb_buf *wsum;          /* coarse levels: 64 x the prolongation weights from the next coarser level */
   tb_buf *geo, *c, *rhs; /* coarse levels only */
   tb_kernel *restrict_k, *smooth[2], *smooth_first, *prolong;
   tb_shape rows, pairs, items; /* items: the fine residual, one work-item per level-1 row */
@@ -231,7 +231,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
     TRY(tb_dev_alloc(dev, (size_t)L[l].n * o->nf * sizeof(float), &L[l].c));
     TRY(tb_dev_alloc(dev, (size_t)L[l].n * o->nf * sizeof(float), &L[l].rhs));
   }
-  for (int32_t l = 0; l + 1 < o->nlevels; l++) {
+  for (int32_t l = 1; l + 1 < o->nlevels; l++) { /* the fine level injects (mg_prolong_fine) */
     uint8_t *w = malloc((size_t)L[l].n);
     CHECK(w, TB_ERR_NOMEM, "out of memory");
     prolong_weights(g[l + 1], L[l + 1].nx, L[l + 1].ny, L[l + 1].nz, L[l].nx, L[l].ny, L[l].nz, g[l], w);
@@ -258,7 +258,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
                 TB_BUF(fields), TB_BUF(sources), TB_I32(fs), TB_I32(c)));
   }
   TRY(tb_sim_kernel(s, "mg_prolong_fine", &L[0].prolong));
-  TRY(TB_BIND(L[0].prolong, TB_BUF(dom), TB_BUF(o->active), TB_I32(nf), TB_BUF(L[0].wsum), TB_BUF(fields),
+  TRY(TB_BIND(L[0].prolong, TB_BUF(dom), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces), TB_BUF(fields),
               TB_I32(fs), TB_I32(L[1].nx), TB_I32(L[1].ny), TB_I32(L[1].nz), TB_BUF(L[1].c)));
   /* One work-item per level-1 row on every device (mg_restrict_fine). */
   L[0].items = (tb_shape){2, 0, {(size_t)L[1].ny, (size_t)L[1].nz, 1}, {1, 1, 1}};
