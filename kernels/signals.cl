@@ -18,15 +18,16 @@
  *    grids follow the bone organ exactly, and 2^-l makes the coupling that
  *    of a rediscretisation at spacing 2^l h on full blocks.
  *  - Restriction sums the children's residuals; prolongation is trilinear
- *    between cell centres, renormalised over coarse cells inside the organ.
+ *    between cell centres on coarse levels, renormalised over coarse cells
+ *    inside the organ, and injection from the parent onto the fine level.
  *  - Smoothing: red-black Gauss-Seidel, one work-item per voxel of the
  *    colour (none idle) or a run of them along x; each colour's updates are
  *    independent, so results do not depend on the launch shape.
- *  - The coarsest level is solved by many red-black sweeps in one
- *    work-group (barriers between colours).
+ *  - Coarsening goes down to a single cell, solved exactly by a sweep in
+ *    one work-group (barriers between colours).
  *  - The residual of the fine level is computed once per cycle, restricted
- *    at the same time, and its norms per field (sum r^2, sum c^2 over
- *    coarse cells) reduced on the device in a fixed order.
+ *    at the same time, and its norms per field (sum r^2, sum c^2 per
+ *    coarse row) reduced on the device in a fixed order.
  * A reach of several hundred µm costs the same as a short one: the coarse
  * levels carry the long-range part. */
 
