@@ -42,7 +42,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
                                  __global const int *team_id, __global const int4 *team_pos,
                                  __global const float2 *team_time, __global int *team_perf,
                                  __global const float *rankl, __global const float *opg, __global int *join,
-                                 __global uchar *pflag, __global int *row_new, __global const uchar *reach) {
+                                 __global uchar *pflag, __global int *row_new, __global const uchar *near_front) {
   const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
   TB_FOR_ROW(dom, x, y, z, i) {
     int s = team_id[i];
@@ -74,7 +74,6 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
           if (team_id[j] < 0 && !is_bone(f[j])) atomic_or(&team_perf[s], 1);
         }
       }
-      join[i] = s;
       continue;
     }
     if (f[i] <= 0.001f) continue;
@@ -85,31 +84,31 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
     int best = -1;
     float best_reach = 0.0f, best_t0 = 0.0f;
     uint best_key = 0u;
-    if (reach[i]) {
-    const int xlo = in_grid(dom, x - 1, y, z) ? -1 : 0, xhi = in_grid(dom, x + 1, y, z) ? 1 : 0;
-    const int ylo = in_grid(dom, x, y - 1, z) ? -1 : 0, yhi = in_grid(dom, x, y + 1, z) ? 1 : 0;
-    const int zlo = in_grid(dom, x, y, z - 1) ? -1 : 0, zhi = in_grid(dom, x, y, z + 1) ? 1 : 0;
-    for (int dz = zlo; dz <= zhi; dz++)
-      for (int dy = ylo; dy <= yhi; dy++)
-        for (int dx = xlo; dx <= xhi; dx++) {
-          int j = i + dx + dom->sy * dy + dom->sz * dz;
-          int sj = team_id[j];
-          if (sj < 0 || j == i || sj == best || is_bone(f[j])) continue;
-          float2 tt = team_time[sj];
-          if (t >= tt.y) continue;
-          int4 p = team_pos[sj];
-          float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tt.y) - tt.x);
-          float reach = r - distance_to(dom, x, y, z, p);
-          if (reach < -dom->h_um) continue;
-          uint key = seed_key(dom, p);
-          if (best < 0 || reach > best_reach ||
-              (reach == best_reach && (tt.x < best_t0 || (tt.x == best_t0 && key < best_key)))) {
-            best = sj;
-            best_reach = reach;
-            best_t0 = tt.x;
-            best_key = key;
+    if (near_front[i]) { /* a resorbing team's front can arrive here */
+      const int xlo = in_grid(dom, x - 1, y, z) ? -1 : 0, xhi = in_grid(dom, x + 1, y, z) ? 1 : 0;
+      const int ylo = in_grid(dom, x, y - 1, z) ? -1 : 0, yhi = in_grid(dom, x, y + 1, z) ? 1 : 0;
+      const int zlo = in_grid(dom, x, y, z - 1) ? -1 : 0, zhi = in_grid(dom, x, y, z + 1) ? 1 : 0;
+      for (int dz = zlo; dz <= zhi; dz++)
+        for (int dy = ylo; dy <= yhi; dy++)
+          for (int dx = xlo; dx <= xhi; dx++) {
+            int j = i + dx + dom->sy * dy + dom->sz * dz;
+            int sj = team_id[j];
+            if (sj < 0 || j == i || sj == best || is_bone(f[j])) continue;
+            float2 tt = team_time[sj];
+            if (t >= tt.y) continue;
+            int4 p = team_pos[sj];
+            float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tt.y) - tt.x);
+            float reach = r - distance_to(dom, x, y, z, p);
+            if (reach < -dom->h_um) continue;
+            uint key = seed_key(dom, p);
+            if (best < 0 || reach > best_reach ||
+                (reach == best_reach && (tt.x < best_t0 || (tt.x == best_t0 && key < best_key)))) {
+              best = sj;
+              best_reach = reach;
+              best_t0 = tt.x;
+              best_key = key;
+            }
           }
-        }
     }
     if (best >= 0) {
       join[i] = best;
@@ -156,7 +155,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
  * on the order. */
 __kernel void osteoclast_reach(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
                                __global const int *team_used, __global const int4 *team_pos,
-                               __global const float2 *team_time, __global uchar *reach) {
+                               __global const float2 *team_time, __global uchar *near_front) {
   const int s = (int)get_global_id(0);
   if (s >= dom->team_capacity || !team_used[s]) return;
   const float2 tt = team_time[s];
@@ -170,7 +169,7 @@ __kernel void osteoclast_reach(__constant tb_kdomain *dom, __constant tb_kp_oste
   const int z0 = max(cz - R, 0), z1 = min(cz + R, dom->nz - 1);
   for (int z = z0; z <= z1; z++)
     for (int y = y0; y <= y1; y++)
-      for (int x = x0, i = local_index(dom, x0, y, z); x <= x1; x++, i++) reach[i] = 1;
+      for (int x = x0, i = local_index(dom, x0, y, z); x <= x1; x++, i++) near_front[i] = 1;
 }
 
 /* New teams per group of rows (rows_per_group consecutive rows each). */

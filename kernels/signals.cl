@@ -31,8 +31,6 @@
  * A reach of several hundred µm costs the same as a short one: the coarse
  * levels carry the long-range part. */
 
-#define TB_MG_MAX_FIELDS 16
-
 /* Work-items walk runs of one colour along x: item g of a row handles
  * pairs [g chunk, (g + 1) chunk), voxel x = 2 pair + parity. */
 #define TB_FOR_COLOR(nx_, ny_, nz_, parity0, x, y, z)                                  \

@@ -100,6 +100,9 @@ typedef struct tb_process_type {
   tb_status (*step)(tb_sim *s, void *state);
   /* Fills derived output `index` of this process (nx*ny*nz floats). Optional. */
   tb_status (*output)(tb_sim *s, void *state, int index, float *host);
+  /* Releases what the state holds and the state itself, and sets *state to
+   * NULL. Optional: without it the framework free()s the state (processes
+   * whose kernels and buffers the simulation owns need nothing more). */
   void (*destroy)(void **state);
 } tb_process_type;
 
@@ -118,8 +121,6 @@ tb_buf *tb_sim_domain_buf(tb_sim *s); /* __constant tb_kdomain * */
 tb_buf *tb_sim_step_buf(tb_sim *s);   /* __constant tb_kstep * */
 /* A declared array's buffer by name; TB_ERR_INTERNAL naming it if absent. */
 tb_status tb_sim_array(tb_sim *s, const char *name, tb_buf **out);
-/* NULL when absent (for optional couplings). */
-tb_buf *tb_sim_array_opt(tb_sim *s, const char *name);
 /* A kernel of the simulation's program, owned by the simulation. */
 tb_status tb_sim_kernel(tb_sim *s, const char *name, tb_kernel **out);
 /* A constant buffer holding bytes copied from host (owned by the simulation). */

@@ -174,12 +174,8 @@ typedef struct tb_kp_field {
   float pad_[2];
 } tb_kp_field;
 
-/* One multigrid level: its extent and the coupling scale 2^-level. */
-typedef struct tb_kp_level {
-  tb_i32 nx, ny, nz, level;
-  tb_i32 fine_nx, fine_ny, fine_nz; /* the next finer level */
-  float coupling_scale;             /* 2^-level: D of the level is D_fine x this */
-} tb_kp_level;
+/* Fields the multigrid solver takes at once (kernels/signals.cl). */
+#define TB_MG_MAX_FIELDS 16
 
 /* Philox4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as
  * 1, 2, 3"): a counter-based generator, so every draw is a pure function of

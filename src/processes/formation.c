@@ -109,12 +109,7 @@ cleanup:
   return st;
 }
 
-static void destroy(void **state) {
-  free(*state);
-  *state = NULL;
-}
-
 static const char *const files[] = {"formation.cl", NULL};
 const tb_process_type tb_process_formation = {
     .name = "formation", .kernel_files = files, .declare = declare, .create = create, .start = start,
-    .step = step, .output = output, .destroy = destroy};
+    .step = step, .output = output};

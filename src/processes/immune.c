@@ -29,11 +29,6 @@ cleanup:
 
 static tb_status step(tb_sim *s, void *state) { return tb_sim_run_rows(s, ((immune *)state)->k); }
 
-static void destroy(void **state) {
-  free(*state);
-  *state = NULL;
-}
-
 static const char *const files[] = {"immune.cl", NULL};
 const tb_process_type tb_process_immune = {.name = "immune", .kernel_files = files, .create = create,
-                                           .initial_sources = step, .step = step, .destroy = destroy};
+                                           .initial_sources = step, .step = step};

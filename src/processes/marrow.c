@@ -53,11 +53,6 @@ cleanup:
 
 static tb_status step(tb_sim *s, void *state) { return tb_sim_run_rows(s, ((marrow *)state)->k); }
 
-static void destroy(void **state) {
-  free(*state);
-  *state = NULL;
-}
-
 static const char *const files[] = {"marrow.cl", NULL};
 const tb_process_type tb_process_marrow = {.name = "marrow", .kernel_files = files, .declare = declare,
-                                           .create = create, .step = step, .destroy = destroy};
+                                           .create = create, .step = step};

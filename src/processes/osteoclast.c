@@ -17,7 +17,6 @@ typedef struct osteoclast {
   tb_buf *reach;
   tb_kernel *reach_k, *recruit, *count, *scan, *resorb;
   tb_shape one, groups, slots;
-  double reversal_days;
 } osteoclast;
 
 static const tb_array_desc arrays[] = {
@@ -76,7 +75,6 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   o->kp.survival_estrogen_gain = (float)p->estrogen_survival_gain;
   o->kp.lifetime_cv = (float)p->lifetime_cv;
   o->kp.tgfb_content_pM = (float)p->tgfb_release_pM;
-  o->reversal_days = p->reversal_period_days;
   TRY(tb_sim_constants(s, &o->kp, sizeof o->kp, &o->b_kp));
 
   TRY(tb_sim_array(s, "bone_fraction", &f));
@@ -196,12 +194,7 @@ cleanup:
   return st;
 }
 
-static void destroy(void **state) {
-  free(*state);
-  *state = NULL;
-}
-
 static const char *const files[] = {"osteoclast.cl", NULL};
 const tb_process_type tb_process_osteoclast = {
     .name = "osteoclast", .kernel_files = files, .declare = declare, .create = create, .start = start,
-    .step = step, .output = output, .destroy = destroy};
+    .step = step, .output = output};

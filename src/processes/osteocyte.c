@@ -70,12 +70,7 @@ cleanup:
 
 static tb_status step(tb_sim *s, void *state) { return tb_sim_run_rows(s, ((osteocyte *)state)->k); }
 
-static void destroy(void **state) {
-  free(*state);
-  *state = NULL;
-}
-
 static const char *const files[] = {"osteocyte.cl", NULL};
 const tb_process_type tb_process_osteocyte = {
     .name = "osteocyte", .kernel_files = files, .declare = declare, .create = create,
-    .initial_sources = initial_sources, .step = step, .destroy = destroy};
+    .initial_sources = initial_sources, .step = step};

@@ -19,8 +19,8 @@
 #include "trabecula/process.h"
 
 #define MAX_LEVELS 16
-#define MG_MAX_FIELDS 16
 #define FIELD_FLOOR_PM 1e-6
+#define FLOAT32_EPS 5.9604644775390625e-08 /* 2^-24, the unit roundoff of float32 */
 #define SMOOTH_FINE 3   /* post-smoothing sweeps on the fine level (3: fewest passes per step, measured) */
 #define SMOOTH_COARSE 1 /* pre- and post-smoothing sweeps on coarse levels */
 #define COARSEST_SWEEPS 2
@@ -55,15 +55,15 @@ typedef struct level {
 typedef struct signals {
   int32_t nf, nlevels;
   size_t fstride; /* floats between fields in the field block */
-  tb_kp_field fk[MG_MAX_FIELDS];
+  tb_kp_field fk[TB_MG_MAX_FIELDS];
   tb_buf *b_fk, *active, *norms, *faces;
   tb_reducer *red;
   level lv[MAX_LEVELS];
   tb_kernel *coarsest;
   tb_shape group;
-  double tol[MG_MAX_FIELDS], floor_c[MG_MAX_FIELDS], ninside;
+  double tol[TB_MG_MAX_FIELDS], floor_c, ninside; /* floor_c: the smallest ||c|| the test divides by */
   int32_t max_cycles;
-  int32_t act_host[MG_MAX_FIELDS];
+  int32_t act_host[TB_MG_MAX_FIELDS];
 } signals;
 
 static tb_status declare(tb_sim *s, const tb_params *p) {
@@ -134,15 +134,15 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   tb_status st = TB_OK;
   signals *o = calloc(1, sizeof *o);
   float *g[MAX_LEVELS] = {NULL};
-  uint8_t *comp = NULL;
+  uint8_t *comp = NULL, *faces = NULL;
   tb_buf *bc = NULL, *fields = NULL, *sources = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   tb_device *dev = tb_sim_device(s);
   const tb_kdomain *d = tb_sim_domain(s);
   o->nf = tb_sim_field_count(s);
-  CHECK(o->nf >= 1 && o->nf <= MG_MAX_FIELDS, TB_ERR_INTERNAL, "%d fields: the solver takes 1 to %d", (int)o->nf,
-        MG_MAX_FIELDS);
+  CHECK(o->nf >= 1 && o->nf <= TB_MG_MAX_FIELDS, TB_ERR_INTERNAL, "%d fields: the solver takes 1 to %d", (int)o->nf,
+        TB_MG_MAX_FIELDS);
   o->max_cycles = (int32_t)p->max_cycles;
   double h = d->h_um;
   for (int32_t f = 0; f < o->nf; f++) {
@@ -152,7 +152,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
     o->fk[f].coupling_per_day = (float)(fd->decay_per_day * fd->range_um * fd->range_um / (h * h));
   }
   TRY(tb_sim_constants(s, o->fk, sizeof o->fk, &o->b_fk));
-  TRY(tb_dev_alloc(dev, MG_MAX_FIELDS * sizeof(int32_t), &o->active));
+  TRY(tb_dev_alloc(dev, TB_MG_MAX_FIELDS * sizeof(int32_t), &o->active));
   TRY(tb_sim_field_block(s, &fields, &sources, &o->fstride));
   TRY(tb_sim_array(s, "compartment", &bc));
   TRY(tb_sim_array(s, "signal_faces", &o->faces));
@@ -188,42 +188,34 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   CHECK(comp, TB_ERR_NOMEM, "out of memory");
   for (int32_t l = 0; l < o->nlevels; l++) CHECK(g[l], TB_ERR_NOMEM, "out of memory");
   TRY(tb_dev_read(dev, bc, 0, n0, comp));
+  /* The open faces of each fine voxel, once: the fine kernels read them as
+   * bits, level 0 of the coarsening as counts (N and the +x, +y, +z faces). */
+  faces = malloc(n0);
+  CHECK(faces, TB_ERR_NOMEM, "out of memory");
   o->ninside = 0;
   for (int z = 0; z < d->nz; z++)
     for (int y = 0; y < d->ny; y++)
       for (int x = 0; x < d->nx; x++) {
         size_t i = (size_t)x + (size_t)d->nx * (y + (size_t)d->ny * z);
-        float *a = g[0] + 4 * i;
-        int in = comp[i] != TB_COMP_OUTSIDE;
-        o->ninside += in;
-        a[0] = (float)in;
-        a[1] = (float)(in && x + 1 < d->nx && comp[i + 1] != TB_COMP_OUTSIDE);
-        a[2] = (float)(in && y + 1 < d->ny && comp[i + (size_t)d->nx] != TB_COMP_OUTSIDE);
-        a[3] = (float)(in && z + 1 < d->nz && comp[i + (size_t)d->nx * d->ny] != TB_COMP_OUTSIDE);
-      }
-  {
-    uint8_t *faces = malloc(n0);
-    CHECK(faces, TB_ERR_NOMEM, "out of memory");
-    for (int z = 0; z < d->nz; z++)
-      for (int y = 0; y < d->ny; y++)
-        for (int x = 0; x < d->nx; x++) {
-          size_t i = (size_t)x + (size_t)d->nx * (y + (size_t)d->ny * z);
-          uint8_t m = 0;
-          if (comp[i] != TB_COMP_OUTSIDE) {
-            m = 0x40;
-            if (x + 1 < d->nx && comp[i + 1]) m |= 1;
-            if (x > 0 && comp[i - 1]) m |= 2;
-            if (y + 1 < d->ny && comp[i + (size_t)d->nx]) m |= 4;
-            if (y > 0 && comp[i - (size_t)d->nx]) m |= 8;
-            if (z + 1 < d->nz && comp[i + (size_t)d->nx * d->ny]) m |= 16;
-            if (z > 0 && comp[i - (size_t)d->nx * d->ny]) m |= 32;
-          }
-          faces[i] = m;
+        uint8_t m = 0;
+        if (comp[i] != TB_COMP_OUTSIDE) {
+          m = 0x40;
+          if (x + 1 < d->nx && comp[i + 1]) m |= 1;
+          if (x > 0 && comp[i - 1]) m |= 2;
+          if (y + 1 < d->ny && comp[i + (size_t)d->nx]) m |= 4;
+          if (y > 0 && comp[i - (size_t)d->nx]) m |= 8;
+          if (z + 1 < d->nz && comp[i + (size_t)d->nx * d->ny]) m |= 16;
+          if (z > 0 && comp[i - (size_t)d->nx * d->ny]) m |= 32;
         }
-    st = tb_dev_write(dev, o->faces, 0, n0, faces);
-    free(faces);
-    TRY(st);
-  }
+        faces[i] = m;
+        float *a = g[0] + 4 * i;
+        a[0] = (float)((m >> 6) & 1);
+        a[1] = (float)(m & 1);
+        a[2] = (float)((m >> 2) & 1);
+        a[3] = (float)((m >> 4) & 1);
+        o->ninside += a[0];
+      }
+  TRY(tb_dev_write(dev, o->faces, 0, n0, faces));
   for (int32_t l = 1; l < o->nlevels; l++) {
     coarsen_geometry(g[l - 1], L[l - 1].nx, L[l - 1].ny, L[l - 1].nz, g[l], L[l].nx, L[l].ny, L[l].nz);
     TRY(tb_dev_alloc(dev, (size_t)L[l].n * 4 * sizeof(float), &L[l].geo));
@@ -240,7 +232,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
     free(w);
     TRY(st);
   }
-  for (int32_t f = 0; f < o->nf; f++) o->floor_c[f] = FIELD_FLOOR_PM * sqrt(fmax(o->ninside, 1.0));
+  o->floor_c = FIELD_FLOOR_PM * sqrt(fmax(o->ninside, 1.0));
 
   /* Kernels, bound once per level. */
   tb_buf *dom = tb_sim_domain_buf(s);
@@ -299,6 +291,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   }
 cleanup:
   free(comp);
+  free(faces);
   for (int32_t l = 0; l < MAX_LEVELS; l++) free(g[l]);
   return st;
 }
@@ -337,7 +330,7 @@ cleanup:
  * read back; sets the active flags. Returns the number still active. */
 static tb_status check(tb_sim *s, signals *o, int32_t *nactive, double *worst) {
   tb_status st = TB_OK;
-  double sums[2 * MG_MAX_FIELDS];
+  double sums[2 * TB_MG_MAX_FIELDS];
   TRY(tb_sim_run_shape(s, o->lv[0].restrict_k, &o->lv[0].items));
   TRY(tb_reducer_run(s, o->red, sums));
   *nactive = 0;
@@ -345,8 +338,8 @@ static tb_status check(tb_sim *s, signals *o, int32_t *nactive, double *worst) {
   for (int32_t f = 0; f < o->nf; f++) {
     if (!o->act_host[f]) continue;
     double k = o->fk[f].decay_per_day, D = o->fk[f].coupling_per_day;
-    double rn = sqrt(fmax(sums[2 * f], 0.0)), cn = fmax(sqrt(fmax(sums[2 * f + 1], 0.0)), o->floor_c[f]);
-    double goal = fmax(o->tol[f] * k, 8.0 * 5.9604644775390625e-08 * (k + 6.0 * D)) * cn;
+    double rn = sqrt(fmax(sums[2 * f], 0.0)), cn = fmax(sqrt(fmax(sums[2 * f + 1], 0.0)), o->floor_c);
+    double goal = fmax(o->tol[f] * k, 8.0 * FLOAT32_EPS * (k + 6.0 * D)) * cn;
     double rel = rn / (k * cn);
     if (rel / o->tol[f] > *worst) *worst = rel / o->tol[f];
     if (rn > goal) (*nactive)++;

@@ -91,9 +91,9 @@ tb_status tb_sim_declare_array(tb_sim *s, const tb_array_desc *d) {
   tb_status st = TB_OK;
   CHECK(s->declaring, TB_ERR_INTERNAL, "array %s declared outside a process's declare step", d->name);
   CHECK(d->name && strlen(d->name) < 64, TB_ERR_INTERNAL, "an array needs a name of at most 63 characters");
-  CHECK(find_array(s, d->name) < 0, TB_ERR_INTERNAL, "array %s is declared twice (by %s and %s)", d->name,
-        s->arrays[find_array(s, d->name)].owner >= 0 ? s->procs[s->arrays[find_array(s, d->name)].owner]->name
-                                                     : "the framework",
+  int32_t twin = find_array(s, d->name);
+  CHECK(twin < 0, TB_ERR_INTERNAL, "array %s is declared twice (by %s and %s)", d->name,
+        s->arrays[twin].owner >= 0 ? s->procs[s->arrays[twin].owner]->name : "the framework",
         s->current >= 0 ? s->procs[s->current]->name : "the framework");
   CHECK(s->narrays < MAX_ARRAYS, TB_ERR_INTERNAL, "more than %d arrays", MAX_ARRAYS);
   CHECK(d->type == TB_TYPE_F32 || d->type == TB_TYPE_I32 || d->type == TB_TYPE_U8, TB_ERR_INTERNAL,
@@ -189,11 +189,6 @@ cleanup:
   return st;
 }
 
-tb_buf *tb_sim_array_opt(tb_sim *s, const char *name) {
-  int32_t i = find_array(s, name);
-  return i < 0 ? NULL : s->arrays[i].buf;
-}
-
 int32_t tb_sim_array_count(const tb_sim *s) { return s->narrays; }
 const tb_array_desc *tb_sim_array_desc(const tb_sim *s, int32_t i) { return &s->arrays[i].d; }
 const char *tb_sim_array_owner(const tb_sim *s, int32_t i) {
@@ -268,18 +263,8 @@ tb_status tb_sim_solver_stats(tb_sim *s, tb_solver_stats *out) {
 
 /* ---------------------------------------------------------------- the step */
 
-static tb_status zero_sources(tb_sim *s) {
-  tb_status st = TB_OK;
-  for (int32_t f = 0; f < s->nfields; f++) {
-    char name[80];
-    tb_buf *b = NULL;
-    snprintf(name, sizeof name, "%s_source", s->fields[f].name);
-    TRY(tb_sim_array(s, name, &b));
-    TRY(tb_dev_fill_zero(s->dev, b));
-  }
-cleanup:
-  return st;
-}
+/* Every field's source is a view of one block: one fill zeroes them all. */
+static tb_status zero_sources(tb_sim *s) { return s->source_block ? tb_dev_fill_zero(s->dev, s->source_block) : TB_OK; }
 
 /* One biological time step: every process of the table in order, each
  * timed, after the sources are zeroed; then the step constants advance on
@@ -581,6 +566,7 @@ void tb_sim_destroy(tb_sim **sp) {
   tb_sim *s = *sp;
   for (int32_t k = s->nprocs - 1; k >= 0; k--)
     if (s->pstate[k] && s->procs[k]->destroy) s->procs[k]->destroy(&s->pstate[k]);
+    else free(s->pstate[k]); /* a state of plain values */
   tb_stats_destroy(&s->stats);
   for (int32_t k = 0; k < s->nkernels; k++) tb_dev_kernel_destroy(&s->kernels[k]);
   for (int32_t k = 0; k < s->nconsts; k++) tb_dev_free(&s->consts[k]);
