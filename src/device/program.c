@@ -248,18 +248,15 @@ cleanup:
   return st;
 }
 
-tb_status tb_dev_launch_event(tb_device *d, tb_kernel *k, int32_t dims, const size_t *gws,
-                              const size_t *lws, const tb_arg *args, int32_t nargs, cl_event *ev) {
+/* Rounds the global sizes up to the local ones, checks the work-group
+ * against the kernel's limit and enqueues (finishing under TRABECULA_SYNC). */
+static tb_status enqueue(tb_device *d, tb_kernel *k, int32_t dims, const size_t *gws, const size_t *lws,
+                         cl_event *ev) {
   tb_status st = TB_OK;
   size_t g[3] = {1, 1, 1}, l[3] = {1, 1, 1};
   char gs[64], ls[64];
-  CHECK(d && k && gws && (args || nargs == 0), TB_ERR_INTERNAL, "tb_dev_launch: missing argument");
-  CHECK(k->dev == d, TB_ERR_INTERNAL, "kernel %s was created on another device", k->name);
   CHECK(dims >= 1 && dims <= 3, TB_ERR_INTERNAL, "kernel %s: %d dimensions, expected 1 to 3", k->name,
         (int)dims);
-  CHECK(nargs == (int32_t)k->nargs, TB_ERR_INTERNAL, "kernel %s takes %u arguments, the launch gave %d",
-        k->name, (unsigned)k->nargs, (int)nargs);
-  for (int32_t i = 0; i < nargs; i++) TRY(set_arg(k, i, &args[i]));
   size_t group = 1;
   for (int32_t i = 0; i < dims; i++) {
     CHECK(gws[i] > 0, TB_ERR_INTERNAL, "kernel %s: global size %zu in dimension %d", k->name, gws[i], (int)i);
@@ -286,6 +283,19 @@ tb_status tb_dev_launch_event(tb_device *d, tb_kernel *k, int32_t dims, const si
     format_sizes(ls, sizeof ls, dims, lws ? l : NULL);
     CL_CHECK(err, "kernel %s (global %s, local %s) on %s", k->name, gs, ls, d->name);
   }
+cleanup:
+  return st;
+}
+
+tb_status tb_dev_launch_event(tb_device *d, tb_kernel *k, int32_t dims, const size_t *gws,
+                              const size_t *lws, const tb_arg *args, int32_t nargs, cl_event *ev) {
+  tb_status st = TB_OK;
+  CHECK(d && k && gws && (args || nargs == 0), TB_ERR_INTERNAL, "tb_dev_launch: missing argument");
+  CHECK(k->dev == d, TB_ERR_INTERNAL, "kernel %s was created on another device", k->name);
+  CHECK(nargs == (int32_t)k->nargs, TB_ERR_INTERNAL, "kernel %s takes %u arguments, the launch gave %d",
+        k->name, (unsigned)k->nargs, (int)nargs);
+  for (int32_t i = 0; i < nargs; i++) TRY(set_arg(k, i, &args[i]));
+  TRY(enqueue(d, k, dims, gws, lws, ev));
 cleanup:
   return st;
 }
@@ -334,24 +344,9 @@ const char *tb_kernel_name(const tb_kernel *k) { return k->name; }
 
 tb_status tb_dev_run(tb_device *d, tb_kernel *k, const tb_shape *sh) {
   tb_status st = TB_OK;
-  size_t g[3], group = 1;
   CHECK(d && k && sh && k->dev == d, TB_ERR_INTERNAL, "tb_dev_run: missing or foreign kernel");
   CHECK(k->bound, TB_ERR_INTERNAL, "kernel %s was run before its arguments were bound (tb_dev_bind)", k->name);
-  for (int32_t i = 0; i < sh->dims; i++) {
-    g[i] = sh->gws[i] > 0 ? sh->gws[i] : 1;
-    if (sh->has_lws) {
-      g[i] = (g[i] + sh->lws[i] - 1) / sh->lws[i] * sh->lws[i];
-      group *= sh->lws[i];
-    }
-  }
-  CHECK(group <= k->wg_size, TB_ERR_DEVICE,
-        "kernel %s: a work-group of %zu work-items exceeds the %zu this kernel allows on %s; set "
-        "TRABECULA_LOCAL_SIZE smaller, or to none",
-        k->name, group, k->wg_size, d->name);
-  cl_int err = clEnqueueNDRangeKernel(d->queue, k->kern, (cl_uint)sh->dims, NULL, g, sh->has_lws ? sh->lws : NULL,
-                                      0, NULL, NULL);
-  if (err == CL_SUCCESS && d->sync) err = clFinish(d->queue);
-  CL_CHECK(err, "running kernel %s on %s", k->name, d->name);
+  TRY(enqueue(d, k, sh->dims, sh->gws, sh->has_lws ? sh->lws : NULL, NULL));
 cleanup:
   return st;
 }
