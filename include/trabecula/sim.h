@@ -59,8 +59,9 @@ size_t tb_sim_array_bytes(const tb_sim *s, int32_t i);
 uint64_t tb_sim_device_bytes(const tb_sim *s);
 
 /* Timing per process (on = 1): seconds, launches and bytes moved by the
- * process's kernels (tb_kernel_traffic) so far. With on = 2 also per
- * kernel (each launch waited for: slower, for finding where time goes). */
+ * process's kernels (tb_kernel_traffic) since timing was set. With on = 2
+ * also per kernel (each launch waited for: slower, for finding where time
+ * goes). Setting it restarts every counter. */
 void tb_sim_set_timing(tb_sim *s, int on);
 int32_t tb_sim_kernel_count(const tb_sim *s);
 const char *tb_sim_kernel_name(const tb_sim *s, int32_t j);

@@ -297,7 +297,11 @@ cleanup:
 double tb_sim_time_days(const tb_sim *s) { return s->t_days; }
 double tb_sim_estrogen(const tb_sim *s) { return tb_estrogen_level(&s->p, s->t_days); }
 int64_t tb_sim_steps_done(const tb_sim *s) { return s->step; }
-void tb_sim_set_timing(tb_sim *s, int on) { s->timing = on; }
+void tb_sim_set_timing(tb_sim *s, int on) {
+  s->timing = on;
+  for (int32_t k = 0; k < s->nprocs; k++) s->proc_seconds[k] = s->proc_launches[k] = s->proc_bytes[k] = 0.0;
+  for (int32_t j = 0; j < s->nkernels; j++) s->kernel_seconds[j] = s->kernel_launches[j] = 0.0;
+}
 int32_t tb_sim_process_count(const tb_sim *s) { return s->nprocs; }
 const char *tb_sim_process_name(const tb_sim *s, int32_t k) { return s->procs[k]->name; }
 double tb_sim_process_seconds(const tb_sim *s, int32_t k) { return s->proc_seconds[k]; }
@@ -552,7 +556,7 @@ tb_status tb_sim_create_with(tb_device *dev, const tb_params *p, const tb_volume
     if (s->procs[k]->start) TRY(s->procs[k]->start(s, s->pstate[k]));
   }
   s->current = -1;
-  for (int32_t k = 0; k < s->nprocs; k++) s->proc_seconds[k] = s->proc_launches[k] = s->proc_bytes[k] = 0.0;
+  tb_sim_set_timing(s, 0);
   *out = s;
   s = NULL;
 cleanup:
