@@ -107,3 +107,21 @@ inline float fat_target(float fat0, float gain, float deficit) { return fmin(fat
 inline float commit_bone(float fat0, float gain, float deficit) {
   return (1.0f - fat_target(fat0, gain, deficit)) / (1.0f - fat0);
 }
+
+/* A cytokine's effect at a voxel (IMMUNE_AND_TREATMENTS.md 2.4). A field is
+ * linear in its sources and the immune process scales them by the systemic
+ * level l (1 in health), so the healthy field on the same geometry is c / l
+ * and the increment over health is c (1 - 1/l); in units of the healthy
+ * surface mean ref, h = u / (u + K). Zero in health and wherever l <= 1;
+ * larger where more marrow is near (trabecular rather than cortical bone). */
+inline float immune_h(float c, float level, float ref, float K) {
+  if (!(level > 1.0f) || !(ref > 0.0f)) return 0.0f;
+  float u = fmax(c, 0.0f) / ref * (1.0f - 1.0f / level);
+  return u / (u + K);
+}
+
+/* The systemic form of the same effect (exposure = the healthy mean). */
+inline float immune_h_sys(float level, float K) {
+  float u = fmax(level - 1.0f, 0.0f);
+  return u / (u + K);
+}

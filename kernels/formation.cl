@@ -20,10 +20,15 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
                              __global const int *team_perf, __global int *team_used, __global float *cav,
                              __global float *form_w, __global float *tgf_seen, __global float *ocy,
                              __global const float *tgfb, __global const float *sclerostin, __global float *form_acc,
-                             __global float *src_opg) {
+                             __global float *src_opg, __global const tb_immune_state *imm,
+                             __global const float *tnf) {
   const float t = ks->t_days;
   const float deficit = deficit_of(ks);
-  const float formation_days = kp->formation_period_days / (1.0f + kp->ob_apoptosis_estrogen_gain * deficit);
+  const tb_immune_state im = *imm;
+  /* Osteoblast apoptosis: raised by estrogen loss and by TNF-alpha (the
+   * systemic level, so that every member of a team ends together). */
+  const float formation_days = kp->formation_period_days / (1.0f + kp->ob_apoptosis_estrogen_gain * deficit) /
+                               (1.0f + im.fx.tnf_ob_apoptosis * immune_h_sys(im.tnf, im.fx.K));
   const float commit = commit_bone(kp->fat_baseline, kp->fat_estrogen_gain, deficit);
   const float wnt_ref = kp->K_scl_pM / (kp->K_scl_pM + kp->scl_ref_pM);
   TB_FOR_ROW(dom, x, y, z, i) {
@@ -33,8 +38,10 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
     float2 tt = team_time[s];
     float tf = tt.y + kp->reversal_days;
     if (t < tf) {
+      /* TNF-alpha blocks osteoblast differentiation from recruited precursors. */
       float g = tgfb[i];
-      tgf_seen[i] = fmax(tgf_seen[i], g / (g + kp->K_tgfb_act_pM));
+      float block = 1.0f + im.fx.tnf_ob_differentiation * immune_h(tnf[i], im.tnf, im.tnf_ref, im.fx.K);
+      tgf_seen[i] = fmax(tgf_seen[i], g / (g + kp->K_tgfb_act_pM) / block);
       continue;
     }
     int4 p = team_pos[s];

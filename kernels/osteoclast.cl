@@ -3,7 +3,10 @@
  *
  * A remodeling event (BMU) starts at a surface voxel, the team's seed, with
  * probability 1 - exp(-rate dt) per step, where
- *   rate = rate0 * (1 + g_init (1 - E)) * (Reff / Reff_ref)^n,  Reff = RANKL/(1 + K OPG)
+ *   rate = rate0 * (1 + g_init (1 - E)) * (Reff / Reff_ref)^n * Treg * P * A_imm,
+ *   Reff = RANKL/(1 + K OPG), Treg = (1 + s0)/(1 + s(E) Treg) suppression,
+ *   P the precursor pool, A_imm = 1 + sum_i a_i h_i the cytokines' effect
+ *   (kernels/immune.cl; all 1 in health)
  * drawn from Philox keyed by (seed, step, global voxel index): reproducible
  * on any device, launch shape and domain split. The team resorbs the bone
  * inside a ball around its seed whose radius grows at the resorption speed
@@ -42,8 +45,13 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
                                  __global const int *team_id, __global const int4 *team_pos,
                                  __global const float2 *team_time, __global int *team_perf,
                                  __global const float *rankl, __global const float *opg, __global int *join,
-                                 __global uchar *pflag, __global int *row_new, __global const uchar *near_front) {
+                                 __global uchar *pflag, __global int *row_new, __global const uchar *near_front,
+                                 __global const tb_immune_state *imm, __global const float *tnf,
+                                 __global const float *il17, __global const float *il6) {
   const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
+  /* Systemic factors: Treg suppression and the precursor pool. */
+  const tb_immune_state im = *imm;
+  const float systemic = im.treg_factor * im.precursors;
   TB_FOR_ROW(dom, x, y, z, i) {
     int s = team_id[i];
     join[i] = TB_TEAM_NONE;
@@ -120,7 +128,12 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
     float ratio = fmax(reff, 0.0f) / kp->reff_ref_pM;
     float n_ = kp->rankl_exponent;
     float dose = n_ == 1.0f ? ratio : n_ == 2.0f ? ratio * ratio : pow(ratio, n_);
-    float rate = kp->init_rate_per_day * (1.0f + kp->init_estrogen_gain * deficit_of(ks)) * dose;
+    /* Cytokines amplify osteoclastogenesis where their increment over
+     * health is (MODEL.md mechanism 2; IMMUNE_AND_TREATMENTS.md 2.4). */
+    float a_imm = 1.0f + im.fx.tnf_oc * immune_h(tnf[i], im.tnf, im.tnf_ref, im.fx.K) +
+                  im.fx.il17_oc * immune_h(il17[i], im.il17, im.il17_ref, im.fx.K) +
+                  im.fx.il6_oc * immune_h(il6[i], im.il6, im.il6_ref, im.fx.K);
+    float rate = kp->init_rate_per_day * (1.0f + kp->init_estrogen_gain * deficit_of(ks)) * dose * systemic * a_imm;
     /* Start with probability 1 - exp(-rate dt), which is at most rate dt:
      * the exponential is only needed for the rare draws below that bound. */
     float lambda = rate * dom->dt_days;

@@ -5,7 +5,8 @@
  * estrogen loss (Tomkinson 1997); a dead voxel keeps releasing RANKL until
  * it is resorbed, which draws BMUs to it (targeted remodeling). Live
  * osteocytes make OPG and sclerostin and little RANKL; estrogen loss lowers
- * OPG and raises sclerostin. Sources are in pM/day per voxel, added to the
+ * OPG and raises sclerostin; TNF-alpha and IL-17 above their healthy level
+ * raise the live cells' RANKL (IMMUNE_AND_TREATMENTS.md 2.4). Sources are in pM/day per voxel, added to the
  * fields' sources.
  *
  * Draws: one Philox4x32-10 call keyed by (seed, step, global index / 4)
@@ -16,7 +17,9 @@
 __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_osteocyte *kp,
                                __constant tb_kstep *ks, __global const float *f, __global const uchar *comp,
                                __global float *ocy, __global float *src_rankl, __global float *src_opg,
-                               __global float *src_scl, int apoptosis) {
+                               __global float *src_scl, int apoptosis, __global const tb_immune_state *imm,
+                               __global const float *tnf, __global const float *il17) {
+  const tb_immune_state im = *imm;
   const float deficit = deficit_of(ks);
   const float rate = kp->apoptosis_per_day * (1.0f + kp->apoptosis_estrogen_gain * deficit);
   const float p_death = apoptosis ? 1.0f - exp(-rate * dom->dt_days) : 0.0f;
@@ -43,7 +46,10 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
     }
     if (fi <= 0.0f) continue;
     float live = fi * v, dead = fi - live;
-    src_rankl[i] += live * kp->rankl_live_pM_per_day + dead * kp->rankl_dead_pM_per_day;
+    /* TNF-alpha and IL-17 raise the osteoblast lineage's RANKL. */
+    float boost = 1.0f + im.fx.tnf_rankl * immune_h(tnf[i], im.tnf, im.tnf_ref, im.fx.K) +
+                  im.fx.il17_rankl * immune_h(il17[i], im.il17, im.il17_ref, im.fx.K);
+    src_rankl[i] += live * kp->rankl_live_pM_per_day * boost + dead * kp->rankl_dead_pM_per_day;
     src_opg[i] += live * opg;
     src_scl[i] += live * scl;
   }

@@ -33,6 +33,8 @@ __kernel void stats_rows(__constant tb_kdomain *dom, __constant tb_kp_stats *kp,
     if (id >= 0 && is_seed_of(dom, x, y, z, team_pos[id])) {
       acc[TB_STAT_ACTIVE_BMU] += 1.0f;
       if (perf) acc[TB_STAT_PERFORATED] += 1.0f;
+      if (t < tt.y) acc[TB_STAT_RESORBING] += 1.0f;
+      else if (t >= tt.y + kp->reversal_days && !perf) acc[TB_STAT_REFILLING] += 1.0f;
     }
     if (!is_bone(fi)) {
       acc[TB_STAT_FAT] += fat[i];

@@ -31,10 +31,19 @@ typedef struct tb_params {
       rankl_dead_pM_per_day, opg_pM_per_day, sclerostin_pM_per_day, estrogen_opg_gain,
       estrogen_sclerostin_gain, osteoblast_opg_pM_per_day;
   /* [immune] */
-  double marrow_rankl_pM_per_day;
+  double th17_scale, treg_scale, effector_t_scale, m1_scale, m2_scale, b_cell_scale, neutrophil_scale,
+      mast_cell_scale, tnf_scale, il17_scale, il6_scale;
+  double t_cell_turnover_per_day, b_cell_turnover_per_day, innate_turnover_per_day, th17_estrogen_gain,
+      effector_t_estrogen_gain, b_cell_estrogen_gain, neutrophil_estrogen_gain, mast_cell_estrogen_gain,
+      treg_suppression, treg_estrogen_loss, m1_polarisation_per_day, m2_polarisation_per_day, m1_estrogen_gain,
+      m2_estrogen_exponent, immune_rankl_pM_per_day, rankl_per_cell_estrogen_gain, b_cell_opg_pM_per_day,
+      surface_weight, precursor_life_days, precursor_use_per_day, precursor_max, m2_precursor_gain,
+      m2_precursor_exponent, K_cytokine, tnf_osteoclast_gain, il17_osteoclast_gain, il6_osteoclast_gain,
+      tnf_rankl_gain, il17_rankl_gain, tnf_ob_differentiation_gain, tnf_ob_apoptosis_gain;
   /* [signals] */
   double rankl_range_um, rankl_decay_per_day, opg_range_um, opg_decay_per_day, sclerostin_range_um,
-      sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tolerance, tgfb_tolerance, max_cycles;
+      sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tnf_range_um, tnf_decay_per_day, il17_range_um,
+      il17_decay_per_day, il6_range_um, il6_decay_per_day, tolerance, tgfb_tolerance, cytokine_tolerance, max_cycles;
 } tb_params;
 
 typedef struct tb_param_info {

@@ -81,6 +81,14 @@ typedef struct tb_output_desc {
   const char *help;
 } tb_output_desc;
 
+/* A number a process reports at each snapshot (a column of
+ * morphometry.csv), e.g. an immune population's level. */
+typedef struct tb_scalar_desc {
+  const char *name; /* column name */
+  const char *unit;
+  const char *help;
+} tb_scalar_desc;
+
 typedef struct tb_process_type {
   const char *name;                 /* "osteoclast"; also its timing label */
   const char *const *kernel_files;  /* NULL-terminated embedded kernel files, or NULL */
@@ -98,6 +106,9 @@ typedef struct tb_process_type {
   tb_status (*start)(tb_sim *s, void *state);
   /* Enqueues one step's kernels. */
   tb_status (*step)(tb_sim *s, void *state);
+  /* Fills this process's declared scalars, in declaration order, at a
+   * snapshot; may reset its since-last-snapshot counters. Optional. */
+  tb_status (*scalars)(tb_sim *s, void *state, double *out);
   /* Fills derived output `index` of this process (nx*ny*nz floats). Optional. */
   tb_status (*output)(tb_sim *s, void *state, int index, float *host);
   /* Releases what the state holds and the state itself, and sets *state to
@@ -113,12 +124,14 @@ extern const tb_process_type *const tb_default_processes[];
 tb_status tb_sim_declare_array(tb_sim *s, const tb_array_desc *d);
 tb_status tb_sim_add_field(tb_sim *s, const tb_field_desc *f);
 tb_status tb_sim_declare_output(tb_sim *s, const tb_output_desc *o);
+tb_status tb_sim_declare_scalar(tb_sim *s, const tb_scalar_desc *d);
 
 /* --- For processes: what they bind and run --- */
 tb_device *tb_sim_device(tb_sim *s);
 const tb_kdomain *tb_sim_domain(const tb_sim *s);
 tb_buf *tb_sim_domain_buf(tb_sim *s); /* __constant tb_kdomain * */
 tb_buf *tb_sim_step_buf(tb_sim *s);   /* __constant tb_kstep * */
+tb_buf *tb_sim_schedule_buf(tb_sim *s); /* __constant tb_kp_schedule * (the estrogen schedule) */
 /* A declared array's buffer by name; TB_ERR_INTERNAL naming it if absent. */
 tb_status tb_sim_array(tb_sim *s, const char *name, tb_buf **out);
 /* A kernel of the simulation's program, owned by the simulation. */

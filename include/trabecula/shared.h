@@ -61,7 +61,9 @@ typedef uint8_t tb_u8;
 #define TB_STAT_PERFORATED 19    /* active teams that perforated a trabecula */
 #define TB_STAT_BONE_ALL 20      /* sum of bone fraction inside the bone (labels 1 and 2) */
 #define TB_STAT_SCL_SURF 21      /* sum of sclerostin over surface voxels */
-#define TB_NSTATS 22
+#define TB_STAT_RESORBING 22     /* osteoclast teams resorbing now (counted at their seed) */
+#define TB_STAT_REFILLING 23     /* osteoblast teams refilling now (after reversal, not perforated) */
+#define TB_NSTATS 24
 
 /* The block of the grid this device holds (STYLE.md: a domain every kernel
  * uses for positions, so that an MPI split needs no kernel rewrite). Local
@@ -154,11 +156,68 @@ typedef struct tb_kp_marrow {
   float pad_;
 } tb_kp_marrow;
 
-/* Immune cells in marrow (mechanism 8, systemic today). */
+/* Immune cells in marrow (mechanism 8; IMMUNE_AND_TREATMENTS.md sections
+ * 2-3). Populations are systemic (a sample's marrow is well mixed): each
+ * relaxes to its estrogen-dependent target, dX/dt = mu (P_X(E) - X), 1 at
+ * the premenopausal steady state; macrophages follow Trejo 2019's M0/M1/M2
+ * exchange. Their cytokines are per-voxel fields (the field table). */
 typedef struct tb_kp_immune {
-  float marrow_rankl_pM_per_day; /* T and B cell RANKL in marrow at full estrogen loss, x (1 - E) */
-  float pad_[3];
+  /* population scales: 1 normal, 0 knocked out (the [immune] *_scale keys) */
+  float th17_scale, treg_scale, effector_t_scale, m1_scale, m2_scale, b_cell_scale, neutrophil_scale,
+      mast_cell_scale, tnf_scale, il17_scale, il6_scale;
+  float t_rate_per_day;        /* T-cell turnover mu (Islam 2021 code: 0.064/d) */
+  float b_rate_per_day;        /* B-cell turnover */
+  float innate_rate_per_day;   /* neutrophil and mast-cell turnover */
+  float th17_gain, effector_t_gain, b_cell_gain, neutrophil_gain, mast_cell_gain; /* P_X = 1 + g (1 - E) */
+  float treg_suppression;      /* s0: osteoclastogenesis x (1 + s0)/(1 + s(E) Treg) */
+  float treg_estrogen_loss;    /* q: s(E) = s0 (1 - q (1 - E)) */
+  float g1_per_day, g2_per_day; /* M0 -> M1, M0 -> M2 polarisation in health */
+  float m1_gain, m2_exponent;  /* G1 x (1 + m1 (1 - E)), G2 x E^m2 */
+  float rankl_pM_per_day;      /* immune RANKL per marrow voxel in health */
+  float rankl_cell_gain;       /* RANKL per immune cell x (1 + r (1 - E)) */
+  float b_opg_pM_per_day;      /* B-lineage OPG per marrow voxel in health */
+  float surface_weight;        /* marrow sources next to trabecular bone x (1 + w) */
+  float tnf_decay_per_day, il17_decay_per_day, il6_decay_per_day; /* sources = k x level x weight */
+  float precursor_life_days;   /* tau_P */
+  float precursor_use_per_day; /* k_d: differentiation at the healthy drive */
+  float precursor_max;         /* P_max, relative to health */
+  float m2_precursor_gain;     /* supply x (1 + k_M2 M2 (1 - E)^n) (Dou 2018) */
+  float m2_precursor_exponent; /* n */
+  float init_estrogen_gain;    /* osteoclast initiation x (1 + g (1 - E)), for the systemic drive */
+  float pad_[2];
 } tb_kp_immune;
+
+/* Cytokine effects (IMMUNE_AND_TREATMENTS.md 2.4): h = u/(u + K) of the
+ * increment u over health, in units of the healthy surface mean. */
+typedef struct tb_kp_cytokine {
+  float K;                             /* half-saturation of h */
+  float tnf_oc, il17_oc, il6_oc;       /* osteoclastogenesis x (1 + a_TNF h_TNF + a_17 h_17 + a_6 h_6) */
+  float tnf_rankl, il17_rankl;         /* osteoblast-lineage RANKL x (1 + b_TNF h_TNF + b_17 h_17) */
+  float tnf_ob_differentiation;        /* osteoblast recruitment / (1 + g h_TNF) */
+  float tnf_ob_apoptosis;              /* osteoblast working life / (1 + g' h_TNF) (systemic level) */
+} tb_kp_cytokine;
+
+/* What the immune process gives the other processes each step (a device
+ * buffer it advances itself). Cytokine levels are the systemic source
+ * levels relative to health (l = 1 premenopausal); the fields themselves
+ * are per voxel. ref: mean of each field over the trabecular surface of
+ * the initial state, so c(x)/ref is a voxel's exposure relative to the
+ * healthy mean. Because a field is linear in its sources, the healthy
+ * field on the same geometry is c(x)/l, and c(x)(1 - 1/l) is the increment
+ * over health (see immune_excess in common.h). */
+typedef struct tb_immune_state {
+  float th17, treg, effector_t, m0, m1, m2, b_cell, neutrophil, mast_cell; /* 1 = premenopausal */
+  float precursors;      /* osteoclast precursor pool, 1 = healthy */
+  float tnf, il17, il6;  /* systemic source levels, 1 = healthy */
+  float treg_factor;     /* osteoclastogenesis x (1 + s0)/(1 + s(E) Treg) */
+  float rankl_per_cell;  /* RANKL per immune cell, 1 = healthy */
+  float drive;           /* systemic osteoclastogenic drive (precursor use), 1 = healthy */
+  float tnf_ref, il17_ref, il6_ref; /* healthy surface means of the fields [pM-equivalent] */
+  float m_healthy[3];    /* M0, M1, M2 at the healthy steady state (cells, unnormalised) */
+  float t_days;          /* time the state is at */
+  float pad_[3];
+  tb_kp_cytokine fx;     /* the cytokines' effects, for the kernels that apply them */
+} tb_immune_state;
 
 /* Statistics (kernels/stats.cl). */
 typedef struct tb_kp_stats {

@@ -50,6 +50,15 @@ int32_t tb_sim_output_find(const tb_sim *s, const char *name);
 tb_status tb_sim_read_output(tb_sim *s, int32_t k, float *host);
 tb_status tb_sim_read(tb_sim *s, const char *name, float *host);
 
+/* Scalars the processes report at each snapshot (tb_scalar_desc), in
+ * process-table order; tb_sim_read_scalars fills all of them (and lets
+ * processes reset their since-last-snapshot counters: call it once per
+ * snapshot). */
+int32_t tb_sim_scalar_count(const tb_sim *s);
+const char *tb_sim_scalar_name(const tb_sim *s, int32_t k);
+const char *tb_sim_scalar_unit(const tb_sim *s, int32_t k);
+tb_status tb_sim_read_scalars(tb_sim *s, double *out);
+
 /* The state table, for the bench and the output. */
 int32_t tb_sim_array_count(const tb_sim *s);
 const tb_array_desc *tb_sim_array_desc(const tb_sim *s, int32_t i);

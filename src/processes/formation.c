@@ -35,7 +35,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   static const char *const names[] = {"bone_fraction", "compartment", "team_id",    "team_pos", "team_time",
                                       "team_perf",     "team_used",   "cavity",     "wall_um",  "tgfb_seen",
                                       "osteocyte_viability", "tgfb", "sclerostin"};
-  tb_buf *formed = NULL, *src_opg = NULL;
+  tb_buf *formed = NULL, *src_opg = NULL, *imm = NULL, *tnf = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   o->kp.reversal_days = (float)p->reversal_period_days;
@@ -54,6 +54,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   for (int i = 0; i < 13; i++) TRY(tb_sim_array(s, names[i], &b[i]));
   TRY(tb_sim_array(s, "formed", &formed));
   TRY(tb_sim_array(s, "opg_source", &src_opg));
+  TRY(tb_sim_array(s, "immune_state", &imm));
+  TRY(tb_sim_array(s, "tnf", &tnf));
   o->team_id = b[2];
   o->team_time = b[4];
   o->team_perf = b[5];
@@ -61,7 +63,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(TB_BIND(o->k, TB_BUF(tb_sim_domain_buf(s)), TB_BUF(o->b_kp), TB_BUF(tb_sim_step_buf(s)), TB_BUF(b[0]),
               TB_BUF(b[1]), TB_BUF(b[2]), TB_BUF(b[3]), TB_BUF(b[4]), TB_BUF(b[5]), TB_BUF(b[6]), TB_BUF(b[7]),
               TB_BUF(b[8]), TB_BUF(b[9]), TB_BUF(b[10]), TB_BUF(b[11]), TB_BUF(b[12]), TB_BUF(formed),
-              TB_BUF(src_opg)));
+              TB_BUF(src_opg), TB_BUF(imm), TB_BUF(tnf)));
 cleanup:
   return st;
 }

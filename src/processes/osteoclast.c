@@ -55,7 +55,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   osteoclast *o = calloc(1, sizeof *o);
   int32_t *init = NULL;
   tb_buf *f = NULL, *comp = NULL, *rankl = NULL, *opg = NULL, *join = NULL, *pflag = NULL, *cav = NULL,
-         *res = NULL, *evt = NULL, *tgfb_src = NULL;
+         *res = NULL, *evt = NULL, *tgfb_src = NULL, *imm = NULL, *tnf = NULL, *il17 = NULL, *il6 = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   const tb_kdomain *d = tb_sim_domain(s);
@@ -82,6 +82,10 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "rankl", &rankl));
   TRY(tb_sim_array(s, "opg", &opg));
   TRY(tb_sim_array(s, "tgfb_source", &tgfb_src));
+  TRY(tb_sim_array(s, "immune_state", &imm));
+  TRY(tb_sim_array(s, "tnf", &tnf));
+  TRY(tb_sim_array(s, "il17", &il17));
+  TRY(tb_sim_array(s, "il6", &il6));
   TRY(tb_sim_array(s, "team_id", &o->team_id));
   TRY(tb_sim_array(s, "team_pos", &o->team_pos));
   TRY(tb_sim_array(s, "team_time", &o->team_time));
@@ -108,7 +112,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_kernel(s, "osteoclast_recruit", &o->recruit));
   TRY(TB_BIND(o->recruit, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(o->team_id),
               TB_BUF(o->team_pos), TB_BUF(o->team_time), TB_BUF(o->team_perf), TB_BUF(rankl), TB_BUF(opg),
-              TB_BUF(join), TB_BUF(pflag), TB_BUF(o->row_new), TB_BUF(o->reach)));
+              TB_BUF(join), TB_BUF(pflag), TB_BUF(o->row_new), TB_BUF(o->reach), TB_BUF(imm), TB_BUF(tnf),
+              TB_BUF(il17), TB_BUF(il6)));
   TRY(tb_sim_kernel(s, "osteoclast_count", &o->count));
   TRY(TB_BIND(o->count, TB_BUF(o->row_new), TB_I32(rows), TB_I32(per_group), TB_I32(groups), TB_BUF(o->group_base)));
   TRY(tb_sim_kernel(s, "osteoclast_scan", &o->scan));

@@ -42,6 +42,12 @@ static const field_row field_table[] = {
      "sclerostin: osteocytes' Wnt inhibitor"},
     {"tgfb", "pM", offsetof(tb_params, tgfb_range_um), offsetof(tb_params, tgfb_decay_per_day),
      offsetof(tb_params, tgfb_tolerance), "TGF-beta released from resorbed matrix: recruits osteoblasts"},
+    {"tnf", "1", offsetof(tb_params, tnf_range_um), offsetof(tb_params, tnf_decay_per_day),
+     offsetof(tb_params, cytokine_tolerance), "TNF-alpha of T cells and M1 macrophages, 1 = healthy open marrow"},
+    {"il17", "1", offsetof(tb_params, il17_range_um), offsetof(tb_params, il17_decay_per_day),
+     offsetof(tb_params, cytokine_tolerance), "IL-17 of Th17 cells, 1 = healthy open marrow"},
+    {"il6", "1", offsetof(tb_params, il6_range_um), offsetof(tb_params, il6_decay_per_day),
+     offsetof(tb_params, cytokine_tolerance), "IL-6 of M1 macrophages, neutrophils, mast cells, osteoblasts, 1 = healthy open marrow"},
 };
 
 typedef struct level {

@@ -60,7 +60,9 @@ typedef struct run_ctx {
   /* invariants and figures */
   double bone_at_reset, res_total, form_total, bone_first;
   double t_last_reset;
-  double last_row[64];
+  double last_row[128];
+  double resorbing_first; /* resorbing teams at the first snapshot: the marker's baseline */
+  int32_t nscalars;
   tb_morph_result last_morph;
   double wall_start, wall_loop;
   int progress;
@@ -201,7 +203,8 @@ static const char *const csv_columns[] = {
     "events_initiated", "active_events", "activation_frequency_per_year", "eroded_surface_pct",
     "forming_surface_pct", "marrow_adiposity", "osteocyte_viability", "perforated_events", "bv_tv", "bs_mm2",
     "bs_bv_per_mm", "tb_th_um", "tb_th_sd_um", "tb_sp_um", "tb_sp_sd_um", "tb_n_per_mm", "euler",
-    "conn_d_per_mm3", "da", "da_eigen_ratio", "ct_th_um", "ct_po"};
+    "conn_d_per_mm3", "da", "da_eigen_ratio", "ct_th_um", "ct_po", "resorbing_teams", "refilling_teams",
+    "resorbing_teams_per_mm2", "resorption_marker"};
 #define NCOLS ((int)(sizeof csv_columns / sizeof csv_columns[0]))
 
 static tb_status snapshot(run_ctx *c) {
@@ -254,9 +257,18 @@ static tb_status snapshot(run_ctx *c) {
       m.bv_tv, m.bs_mm2, m.bs_bv_per_mm, m.tb_th_um, m.tb_th_sd_um, m.tb_sp_um, m.tb_sp_sd_um, m.tb_n_per_mm,
       m.euler, m.conn_d_per_mm3, m.da, m.da_eigen_ratio,
       c->has_cortex ? m.ct_th_um : NAN,
-      c->has_cortex ? m.ct_po : NAN};
+      c->has_cortex ? m.ct_po : NAN,
+      s[TB_STAT_RESORBING],
+      s[TB_STAT_REFILLING],
+      surf > 0 ? s[TB_STAT_RESORBING] / (surf * h * h * 1e-6) : NAN,
+      NAN};
+  /* A CTX-like resorption marker: osteoclast teams x their (constant)
+   * activity, relative to the first snapshot. */
+  if (c->nsnap == 0) c->resorbing_first = s[TB_STAT_RESORBING];
+  row[NCOLS - 1] = c->resorbing_first > 0 ? s[TB_STAT_RESORBING] / c->resorbing_first : NAN;
   memcpy(c->last_row, row, sizeof row);
-  for (int k = 0; k < NCOLS; k++) fprintf(c->csv, k ? ",%.9g" : "%.9g", row[k]);
+  TRY(tb_sim_read_scalars(c->sim, c->last_row + NCOLS));
+  for (int k = 0; k < NCOLS + c->nscalars; k++) fprintf(c->csv, k ? ",%.9g" : "%.9g", c->last_row[k]);
   fputc('\n', c->csv);
   CHECK(!ferror(c->csv), TB_ERR_IO, "%s/morphometry.csv: write failed: %s", c->partial, strerror(errno));
 
@@ -395,9 +407,9 @@ static tb_status write_summary(run_ctx *c, double balance_rel) {
           c->bone->ny * c->bone->spacing_um[1] / 1000.0, c->bone->nz * c->bone->spacing_um[2] / 1000.0);
   json_number(f, "years", c->p.years, 1);
   json_number(f, "snapshots", c->nsnap, 1);
-  for (int k = 0; k < NCOLS; k++) {
+  for (int k = 0; k < NCOLS + c->nscalars; k++) {
     char key[96];
-    snprintf(key, sizeof key, "final_%s", csv_columns[k]);
+    snprintf(key, sizeof key, "final_%s", k < NCOLS ? csv_columns[k] : tb_sim_scalar_name(c->sim, k - NCOLS));
     json_number(f, key, c->last_row[k], 1);
   }
   double bv0 = c->bone_first, bv1 = c->last_row[3];
@@ -527,7 +539,11 @@ tb_status tb_run(const tb_run_options *o) {
   snprintf(path, sizeof path, "%s/morphometry.csv", c.partial);
   c.csv = fopen(path, "w");
   CHECK(c.csv, TB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  c.nscalars = tb_sim_scalar_count(c.sim);
+  CHECK(NCOLS + c.nscalars <= (int)(sizeof c.last_row / sizeof c.last_row[0]), TB_ERR_INTERNAL,
+        "too many morphometry.csv columns");
   for (int k = 0; k < NCOLS; k++) fprintf(c.csv, k ? ",%s" : "%s", csv_columns[k]);
+  for (int k = 0; k < c.nscalars; k++) fprintf(c.csv, ",%s", tb_sim_scalar_name(c.sim, k));
   fputc('\n', c.csv);
 
   /* 3. The time loop. */

@@ -13,6 +13,7 @@
 #define MAX_ARRAYS 128
 #define MAX_FIELDS 32
 #define MAX_OUTPUTS 64
+#define MAX_SCALARS 64
 #define MAX_PROCS 32
 #define MAX_KERNELS 128
 #define MAX_CONSTS 64
@@ -33,6 +34,12 @@ typedef struct output_entry {
   int32_t derived; /* its index among that process's derived outputs */
 } output_entry;
 
+typedef struct scalar_entry {
+  tb_scalar_desc d;
+  char name[64];
+  int32_t proc;
+} scalar_entry;
+
 typedef struct field_entry {
   tb_field_desc d;
   char name[64];
@@ -50,7 +57,7 @@ struct tb_sim {
   double kernel_seconds[MAX_KERNELS], kernel_launches[MAX_KERNELS];
   tb_buf *consts[MAX_CONSTS];
   int32_t nconsts;
-  tb_buf *b_dom, *b_step;
+  tb_buf *b_dom, *b_step, *b_sched;
   tb_kernel *k_schedule;
   tb_shape rows_shape, one;
   /* tables */
@@ -61,6 +68,8 @@ struct tb_sim {
   output_entry outputs[MAX_OUTPUTS];
   int32_t noutputs;
   int32_t nderived[MAX_PROCS];
+  scalar_entry scalars[MAX_SCALARS];
+  int32_t nscalars;
   int declaring;
   /* processes */
   const tb_process_type *procs[MAX_PROCS];
@@ -201,6 +210,7 @@ uint64_t tb_sim_device_bytes(const tb_sim *s) { return tb_dev_allocated(s->dev);
 
 tb_device *tb_sim_device(tb_sim *s) { return s->dev; }
 const tb_kdomain *tb_sim_domain(const tb_sim *s) { return &s->dom; }
+tb_buf *tb_sim_schedule_buf(tb_sim *s) { return s->b_sched; }
 tb_buf *tb_sim_domain_buf(tb_sim *s) { return s->b_dom; }
 tb_buf *tb_sim_step_buf(tb_sim *s) { return s->b_step; }
 const tb_params *tb_sim_params(const tb_sim *s) { return &s->p; }
@@ -310,6 +320,44 @@ double tb_sim_process_bytes(const tb_sim *s, int32_t k) { return s->proc_bytes[k
 
 tb_status tb_sim_stats(tb_sim *s, int reset, double out[TB_NSTATS]) {
   return tb_stats_compute(s->stats, s, reset, out);
+}
+
+/* ----------------------------------------------------------------- scalars */
+
+tb_status tb_sim_declare_scalar(tb_sim *s, const tb_scalar_desc *d) {
+  tb_status st = TB_OK;
+  CHECK(s->declaring && s->current >= 0, TB_ERR_INTERNAL, "scalar %s declared outside a process", d->name);
+  CHECK(s->procs[s->current]->scalars, TB_ERR_INTERNAL, "process %s declares scalar %s but has no scalars function",
+        s->procs[s->current]->name, d->name);
+  CHECK(s->nscalars < MAX_SCALARS, TB_ERR_INTERNAL, "more than %d scalars", MAX_SCALARS);
+  CHECK(strlen(d->name) < sizeof s->scalars[0].name, TB_ERR_INTERNAL, "scalar name %s too long", d->name);
+  for (int32_t k = 0; k < s->nscalars; k++)
+    CHECK(strcmp(s->scalars[k].name, d->name), TB_ERR_INTERNAL, "scalar %s declared twice", d->name);
+  scalar_entry *e = &s->scalars[s->nscalars++];
+  e->d = *d;
+  snprintf(e->name, sizeof e->name, "%s", d->name);
+  e->d.name = e->name;
+  e->proc = s->current;
+cleanup:
+  return st;
+}
+
+int32_t tb_sim_scalar_count(const tb_sim *s) { return s->nscalars; }
+const char *tb_sim_scalar_name(const tb_sim *s, int32_t k) { return s->scalars[k].name; }
+const char *tb_sim_scalar_unit(const tb_sim *s, int32_t k) { return s->scalars[k].d.unit; }
+
+tb_status tb_sim_read_scalars(tb_sim *s, double *out) {
+  tb_status st = TB_OK;
+  /* A process's scalars are consecutive: declared in its declare step. */
+  for (int32_t k = 0; k < s->nscalars;) {
+    int32_t p = s->scalars[k].proc;
+    s->current = p;
+    TRY(s->procs[p]->scalars(s, s->pstate[p], out + k));
+    while (k < s->nscalars && s->scalars[k].proc == p) k++;
+  }
+cleanup:
+  s->current = -1;
+  return st;
 }
 
 /* ----------------------------------------------------------------- outputs */
@@ -531,10 +579,9 @@ tb_status tb_sim_create_with(tb_device *dev, const tb_params *p, const tb_volume
   TRY(tb_dev_alloc(dev, sizeof ks0, &s->b_step));
   TRY(tb_dev_write(dev, s->b_step, 0, sizeof ks0, &ks0));
   TRY(build_program(s));
-  tb_buf *b_sched = NULL;
-  TRY(tb_sim_constants(s, &s->sched, sizeof s->sched, &b_sched));
+  TRY(tb_sim_constants(s, &s->sched, sizeof s->sched, &s->b_sched));
   TRY(tb_sim_kernel(s, "schedule_advance", &s->k_schedule));
-  TRY(TB_BIND(s->k_schedule, TB_BUF(b_sched), TB_BUF(s->b_step), TB_I32(1)));
+  TRY(TB_BIND(s->k_schedule, TB_BUF(s->b_sched), TB_BUF(s->b_step), TB_I32(1)));
   TRY(upload_core(s, bone, labels));
   TRY(tb_stats_create(s, &s->stats));
   s->t_days = -p->spinup_days;
