@@ -21,7 +21,8 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
                              __global float *form_w, __global float *tgf_seen, __global float *ocy,
                              __global const float *tgfb, __global const float *sclerostin, __global float *form_acc,
                              __global float *src_opg, __global const tb_immune_state *imm,
-                             __global const float *tnf) {
+                             __global const float *tnf, __global int4 *team_log, __global int *log_count,
+                             __global float *perf_loss) {
   const float t = ks->t_days;
   const float deficit = deficit_of(ks);
   const tb_immune_state im = *imm;
@@ -47,9 +48,26 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
     int4 p = team_pos[s];
     if (t - tf >= formation_days) {
       /* The cycle is over: what was not refilled stays lost. Every member
-       * is released in the same step; the seed frees the slot. */
+       * is released in the same step; the seed frees the slot and logs the
+       * cycle: cavity depth (the ball's final radius), wall thickness (the
+       * wall grown at the seed, 0 for a perforation), perforated, and the
+       * seed's position (the host sorts the log by it, so sums over it do
+       * not depend on the order work-items append). A perforated cycle's
+       * cavity is bone lost with the trabecula (Liu 2008). */
+      int perf = team_perf[s];
+      if (perf) perf_loss[i] += cav[i];
+      if (is_seed_of(dom, x, y, z, p)) {
+        team_used[s] = 0;
+        float depth = kp->resorb_speed_um_per_day * (tt.y - tt.x);
+        float wall = perf ? 0.0f : fmin(form_w[i], depth);
+        int k = atomic_inc(&log_count[0]);
+        if (k < dom->team_capacity)
+          team_log[k] = (int4)((int)(depth * 1000.0f), (int)(wall * 1000.0f), perf,
+                               (int)global_index(dom, x, y, z));
+        else
+          atomic_or(&log_count[1], 1);
+      }
       team_id[i] = TB_TEAM_NONE;
-      if (is_seed_of(dom, x, y, z, p)) team_used[s] = 0;
       form_w[i] = 0.0f;
       tgf_seen[i] = 0.0f;
       continue;

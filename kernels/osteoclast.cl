@@ -14,8 +14,12 @@
  * apoptosis), so a cavity is speed x life deep (~50 µm in 30 days, Eriksen
  * 1986). Membership spreads through the bone from opened voxels, so a team
  * cannot jump across marrow. A team that digs through to marrow on the far
- * side has perforated the trabecula; that cavity is never refilled (Liu
- * 2008). Perforation is only tested in the trabecular compartment.
+ * side, or into the cavity of a team digging from the opposite surface, has
+ * perforated the trabecula; that cavity is never refilled (Liu 2008).
+ * Perforation is not a rule of its own: it follows from deeper cavities
+ * (longer-lived teams without estrogen), BMUs drawn to the same sites (dead
+ * osteocytes' RANKL), and thin trabeculae. It is only tested in the
+ * trabecular compartment.
  *
  * Teams live in a table of slots (team_pos, team_time, team_perf,
  * team_used); a voxel names its team by slot. New teams take consecutive
@@ -35,6 +39,38 @@ inline float team_life(__constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
          (1.0f + kp->lifetime_cv * (2.0f * u - 1.0f));
 }
 
+/* BMU initiation rate at surface voxel i relative to the healthy rate
+ * (the bracket of the rate above): estrogen, (Reff/Reff_ref)^n, Treg
+ * suppression and the precursor pool (systemic), and the cytokines'
+ * amplification where their increment over health is (MODEL.md mechanism
+ * 2; IMMUNE_AND_TREATMENTS.md 2.4). */
+inline float osteoclastogenesis(__constant tb_kp_osteoclast *kp, __constant tb_kstep *ks, const tb_immune_state *im,
+                                int i, __global const float *rankl, __global const float *opg,
+                                __global const float *tnf, __global const float *il17, __global const float *il6) {
+  float reff = effective_rankl(kp->K_opg_per_pM, rankl[i], opg[i]);
+  /* (Reff/Reff_ref)^n; pow is slow where n is the usual 1 or 2. */
+  float ratio = fmax(reff, 0.0f) / kp->reff_ref_pM;
+  float n_ = kp->rankl_exponent;
+  float dose = n_ == 1.0f ? ratio : n_ == 2.0f ? ratio * ratio : pow(ratio, n_);
+  float a_imm = 1.0f + im->fx.tnf_oc * immune_h(tnf[i], im->tnf, im->tnf_ref, im->fx.K) +
+                im->fx.il17_oc * immune_h(il17[i], im->il17, im->il17_ref, im->fx.K) +
+                im->fx.il6_oc * immune_h(il6[i], im->il6, im->il6_ref, im->fx.K);
+  return (1.0f + kp->init_estrogen_gain * deficit_of(ks)) * dose * im->treg_factor * im->precursors * a_imm;
+}
+
+/* The map of osteoclastogenesis (a derived output): the relative initiation
+ * rate at remodelable surface voxels, 0 elsewhere. */
+__kernel void osteoclast_drive(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
+                               __global const float *f, __global const uchar *comp, __global const float *rankl,
+                               __global const float *opg, __global const tb_immune_state *imm,
+                               __global const float *tnf, __global const float *il17, __global const float *il6,
+                               __global float *out) {
+  const tb_immune_state im = *imm;
+  TB_FOR_ROW(dom, x, y, z, i) {
+    out[i] = is_surface(dom, f, comp, x, y, z, i) ? osteoclastogenesis(kp, ks, &im, i, rankl, opg, tnf, il17, il6) : 0.0f;
+  }
+}
+
 /* Global linear index of a seed position, the tie-break between teams. */
 inline uint seed_key(__constant tb_kdomain *dom, int4 p) {
   return (uint)p.x + (uint)dom->gnx * ((uint)p.y + (uint)dom->gny * (uint)p.z);
@@ -49,9 +85,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
                                  __global const tb_immune_state *imm, __global const float *tnf,
                                  __global const float *il17, __global const float *il6) {
   const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
-  /* Systemic factors: Treg suppression and the precursor pool. */
   const tb_immune_state im = *imm;
-  const float systemic = im.treg_factor * im.precursors;
   TB_FOR_ROW(dom, x, y, z, i) {
     int s = team_id[i];
     join[i] = TB_TEAM_NONE;
@@ -76,10 +110,22 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
         int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
         if (in_grid(dom, xn, yn, zn)) {
           int j = local_index(dom, xn, yn, zn);
-          /* Marrow that no team opened: the far side of the trabecula. Where
-           * two cavities merge the deeper voxel belongs to another team and
-           * is not a perforation. */
-          if (team_id[j] < 0 && !is_bone(f[j])) atomic_or(&team_perf[s], 1);
+          /* Marrow that no team opened: the far side of the trabecula. Or
+           * the open cavity of a team that dug from the opposite surface:
+           * two cavities that meet through a thin trabecula cut it, and both
+           * teams have perforated. Cavities that merge side by side (seeds
+           * on the same surface) are not a perforation. */
+          int sj = team_id[j];
+          if (!is_bone(f[j])) {
+            if (sj < 0) atomic_or(&team_perf[s], 1);
+            else if (sj != s) {
+              int dj = team_pos[sj].w & (int)TB_FLAG_DIR_MASK;
+              if ((dj >> 1) == (dir >> 1) && dj != dir) {
+                atomic_or(&team_perf[s], 1);
+                atomic_or(&team_perf[sj], 1);
+              }
+            }
+          }
         }
       }
       continue;
@@ -123,17 +169,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
       continue;
     }
     if (!is_surface(dom, f, comp, x, y, z, i)) continue;
-    float reff = effective_rankl(kp->K_opg_per_pM, rankl[i], opg[i]);
-    /* (Reff/Reff_ref)^n; pow is slow where n is the usual 1 or 2. */
-    float ratio = fmax(reff, 0.0f) / kp->reff_ref_pM;
-    float n_ = kp->rankl_exponent;
-    float dose = n_ == 1.0f ? ratio : n_ == 2.0f ? ratio * ratio : pow(ratio, n_);
-    /* Cytokines amplify osteoclastogenesis where their increment over
-     * health is (MODEL.md mechanism 2; IMMUNE_AND_TREATMENTS.md 2.4). */
-    float a_imm = 1.0f + im.fx.tnf_oc * immune_h(tnf[i], im.tnf, im.tnf_ref, im.fx.K) +
-                  im.fx.il17_oc * immune_h(il17[i], im.il17, im.il17_ref, im.fx.K) +
-                  im.fx.il6_oc * immune_h(il6[i], im.il6, im.il6_ref, im.fx.K);
-    float rate = kp->init_rate_per_day * (1.0f + kp->init_estrogen_gain * deficit_of(ks)) * dose * systemic * a_imm;
+    float rate = kp->init_rate_per_day * osteoclastogenesis(kp, ks, &im, i, rankl, opg, tnf, il17, il6);
     /* Start with probability 1 - exp(-rate dt), which is at most rate dt:
      * the exponential is only needed for the rare draws below that bound. */
     float lambda = rate * dom->dt_days;

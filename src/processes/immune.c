@@ -187,9 +187,13 @@ static tb_status start(tb_sim *s, void *state) {
   TRY(field_means(s, o, sums));
   TRY(tb_dev_read(tb_sim_device(s), o->state, 0, sizeof is, &is));
   float *ref[3] = {&is.tnf_ref, &is.il17_ref, &is.il6_ref};
+  const float level[3] = {is.tnf, is.il17, is.il6};
   for (int f = 0; f < 3; f++) {
     double r = sums[7] > 0 ? sums[4 + f] / sums[7] : sums[3] > 0 ? sums[f] / sums[3] : 0.0;
-    /* A knocked-out cytokine has no field; its reference is that of open marrow. */
+    /* The reference is the field of the normal healthy levels: a knock-in
+     * (scale > 1) starts above it, a knock-out has no field (its reference
+     * is then that of open marrow). */
+    r = level[f] > 1e-6 ? r / level[f] : 0.0;
     *ref[f] = (float)(r > 1e-6 ? r : 1.0);
   }
   TRY(tb_dev_write(tb_sim_device(s), o->state, 0, sizeof is, &is));

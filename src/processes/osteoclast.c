@@ -15,7 +15,8 @@ typedef struct osteoclast {
   tb_kp_osteoclast kp;
   tb_buf *b_kp, *row_new, *group_base, *counter, *team_id, *team_pos, *team_time, *team_perf, *team_used;
   tb_buf *reach;
-  tb_kernel *reach_k, *recruit, *count, *scan, *resorb;
+  tb_kernel *reach_k, *recruit, *count, *scan, *resorb, *drive;
+  tb_buf *drive_map;
   tb_shape one, groups, slots;
 } osteoclast;
 
@@ -46,6 +47,8 @@ static tb_status declare(tb_sim *s, const tb_params *p) {
   tb_status st = TB_OK;
   for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) TRY(tb_sim_declare_array(s, &arrays[i]));
   TRY(tb_sim_declare_output(s, &(tb_output_desc){"osteoclasts", "1", "1 where an osteoclast team is resorbing"}));
+  TRY(tb_sim_declare_output(s, &(tb_output_desc){"osteoclastogenesis", "1",
+                                                  "BMU initiation rate at surface voxels relative to health"}));
 cleanup:
   return st;
 }
@@ -125,6 +128,10 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
               TB_BUF(cav), TB_BUF(res), TB_BUF(evt), TB_BUF(tgfb_src)));
   o->one = (tb_shape){1, 0, {1, 1, 1}, {1, 1, 1}};
   tb_dev_shape_1d(tb_sim_device(s), (size_t)groups, &o->groups);
+  TRY(tb_dev_alloc(tb_sim_device(s), tb_buf_size(f), &o->drive_map));
+  TRY(tb_sim_kernel(s, "osteoclast_drive", &o->drive));
+  TRY(TB_BIND(o->drive, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(rankl), TB_BUF(opg),
+              TB_BUF(imm), TB_BUF(tnf), TB_BUF(il17), TB_BUF(il6), TB_BUF(o->drive_map)));
 
   /* No voxel is in a team at the start. */
   size_t n = tb_buf_size(o->team_id) / sizeof(int32_t);
@@ -170,8 +177,9 @@ cleanup:
   return st;
 }
 
-/* Where teams are resorbing, from the team table; also reports a full
- * table (checked here, at each snapshot, not inside a step). */
+/* Output 0: where teams are resorbing, from the team table; also reports
+ * a full table (checked here, at each snapshot, not inside a step).
+ * Output 1: the map of osteoclastogenesis (kernels/osteoclast.cl). */
 static tb_status output(tb_sim *s, void *state, int index, float *host) {
   tb_status st = TB_OK;
   osteoclast *o = state;
@@ -180,6 +188,11 @@ static tb_status output(tb_sim *s, void *state, int index, float *host) {
   float *tt = NULL;
   const tb_kdomain *d = tb_sim_domain(s);
   size_t n = (size_t)d->nx * d->ny * d->nz, cap = (size_t)d->team_capacity;
+  if (index == 1) {
+    TRY(tb_sim_run_rows(s, o->drive));
+    TRY(tb_dev_read(dev, o->drive_map, 0, n * sizeof *host, host));
+    goto cleanup;
+  }
   TRY(tb_dev_read(dev, o->counter, 0, sizeof counter, counter));
   CHECK(!counter[1], TB_ERR_INPUT,
         "more than %d remodeling teams were alive at once (the team table is full); the activation frequency is "
@@ -192,14 +205,20 @@ static tb_status output(tb_sim *s, void *state, int index, float *host) {
   TRY(tb_dev_read(dev, o->team_time, 0, 2 * cap * sizeof *tt, tt));
   double t = tb_sim_time_days(s);
   for (size_t i = 0; i < n; i++) host[i] = (id[i] >= 0 && t < tt[2 * (size_t)id[i] + 1]) ? 1.0f : 0.0f;
-  (void)index;
 cleanup:
   free(id);
   free(tt);
   return st;
 }
 
+static void destroy(void **state) {
+  osteoclast *o = *state;
+  if (o) tb_dev_free(&o->drive_map);
+  free(o);
+  *state = NULL;
+}
+
 static const char *const files[] = {"osteoclast.cl", NULL};
 const tb_process_type tb_process_osteoclast = {
     .name = "osteoclast", .kernel_files = files, .declare = declare, .create = create, .start = start,
-    .step = step, .output = output};
+    .step = step, .output = output, .destroy = destroy};
