@@ -16,7 +16,7 @@ typedef struct osteoclast {
   tb_buf *b_kp, *row_new, *group_base, *counter, *team_id, *team_pos, *team_time, *team_perf, *team_used;
   tb_buf *reach;
   tb_kernel *reach_k, *recruit, *count, *scan, *resorb, *drive;
-  tb_buf *drive_map;
+  tb_buf *drive_map, *join;
   tb_shape one, groups, slots;
 } osteoclast;
 
@@ -128,10 +128,11 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
               TB_BUF(cav), TB_BUF(res), TB_BUF(evt), TB_BUF(tgfb_src)));
   o->one = (tb_shape){1, 0, {1, 1, 1}, {1, 1, 1}};
   tb_dev_shape_1d(tb_sim_device(s), (size_t)groups, &o->groups);
-  TRY(tb_dev_alloc(tb_sim_device(s), tb_buf_size(f), &o->drive_map));
+  /* The map's buffer exists only while an output is written (output()). */
   TRY(tb_sim_kernel(s, "osteoclast_drive", &o->drive));
   TRY(TB_BIND(o->drive, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(rankl), TB_BUF(opg),
-              TB_BUF(imm), TB_BUF(tnf), TB_BUF(il17), TB_BUF(il6), TB_BUF(o->drive_map)));
+              TB_BUF(imm), TB_BUF(tnf), TB_BUF(il17), TB_BUF(il6), TB_BUF(join)));
+  o->join = join; /* a scratch the next step rewrites: the map's placeholder */
 
   /* No voxel is in a team at the start. */
   size_t n = tb_buf_size(o->team_id) / sizeof(int32_t);
@@ -189,8 +190,11 @@ static tb_status output(tb_sim *s, void *state, int index, float *host) {
   const tb_kdomain *d = tb_sim_domain(s);
   size_t n = (size_t)d->nx * d->ny * d->nz, cap = (size_t)d->team_capacity;
   if (index == 1) {
+    TRY(tb_dev_alloc(dev, tb_buf_size(o->team_id), &o->drive_map));
+    TRY(tb_dev_set(o->drive, 11, TB_BUF(o->drive_map)));
     TRY(tb_sim_run_rows(s, o->drive));
     TRY(tb_dev_read(dev, o->drive_map, 0, n * sizeof *host, host));
+    TRY(tb_dev_set(o->drive, 11, TB_BUF(o->join)));
     goto cleanup;
   }
   TRY(tb_dev_read(dev, o->counter, 0, sizeof counter, counter));
@@ -206,6 +210,7 @@ static tb_status output(tb_sim *s, void *state, int index, float *host) {
   double t = tb_sim_time_days(s);
   for (size_t i = 0; i < n; i++) host[i] = (id[i] >= 0 && t < tt[2 * (size_t)id[i] + 1]) ? 1.0f : 0.0f;
 cleanup:
+  tb_dev_free(&o->drive_map);
   free(id);
   free(tt);
   return st;

@@ -203,7 +203,7 @@ static const char *const csv_columns[] = {
     "events_initiated", "active_events", "activation_frequency_per_year", "eroded_surface_pct",
     "forming_surface_pct", "marrow_adiposity", "osteocyte_viability", "perforated_events", "bv_tv", "bs_mm2",
     "bs_bv_per_mm", "tb_th_um", "tb_th_sd_um", "tb_sp_um", "tb_sp_sd_um", "tb_n_per_mm", "euler",
-    "conn_d_per_mm3", "da", "da_eigen_ratio", "ct_th_um", "ct_po", "resorbing_teams", "refilling_teams",
+    "conn_d_per_mm3", "da", "da_eigen_ratio", "ct_th_um", "ct_po", "resorbing_teams", "forming_teams",
     "resorbing_teams_per_mm2", "resorption_marker"};
 #define NCOLS ((int)(sizeof csv_columns / sizeof csv_columns[0]))
 
