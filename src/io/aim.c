@@ -149,10 +149,13 @@ tb_status tb_io_read_aim(const char *path, double override_um, int need_spacing,
   CHECK(len[0] == (int64_t)(5 * isz), TB_ERR_INPUT, "%s: %s pre-header length %lld; expected %zu", path, ver,
         (long long)len[0], 5 * isz);
   int64_t need_struct = v030 ? 208 : 120;
+  static const char *const names[5] = {"pre-header", "image-structure", "processing-log", "image-data",
+                                       "associated-data"};
   for (int k = 1; k < 5; k++)
     CHECK(len[k] >= 0 && (uint64_t)len[k] <= fsize, TB_ERR_INPUT,
-          "%s: %s pre-header field %d gives %lld bytes for a file of %llu; expected a length within the file", path,
-          ver, k, (long long)len[k], (unsigned long long)fsize);
+          "%s: %s pre-header: %s length %lld bytes, in a file of %llu; expected a length within the file "
+          "(the file is truncated or not an AIM)",
+          path, ver, names[k], (long long)len[k], (unsigned long long)fsize);
   CHECK(len[1] >= need_struct, TB_ERR_INPUT, "%s: %s image-structure length %lld; expected at least %lld", path, ver,
         (long long)len[1], (long long)need_struct);
   uint64_t struct_at = at + (uint64_t)len[0], log_at = struct_at + (uint64_t)len[1];
@@ -187,8 +190,8 @@ tb_status tb_io_read_aim(const char *path, double override_um, int need_spacing,
   case 0x00060001u: case 0x00150001u: case 0x00080002u:
     CHECK(0, TB_ERR_INPUT,
           "%s: %s data type 0x%08x is a compressed binary image (packed or run-length bits), which this "
-          "program does not decode; expected char, short, int or float data (convert it with IPL, e.g. /copy "
-          "or /convert_to_type to char)",
+          "program does not decode; expected char, short, int or float data (export it from IPL as char or "
+          "short)",
           path, ver, (unsigned)type);
     break;
   default:
@@ -228,7 +231,7 @@ tb_status tb_io_read_aim(const char *path, double override_um, int need_spacing,
   if (calibrated) {
     double a = L.slope / L.mu_scaling, b = L.intercept;
     for (size_t i = 0; i < count; i++) v->data[i] = (float)((double)v->data[i] * a + b);
-    tb_log_info("%s: values converted to density (%s) = value / %g x %g + %g (Mu_Scaling, Density: slope and "
+    tb_log_info("%s: values converted to density (%s) = value / %g x %g %+g (Mu_Scaling, Density: slope and "
                 "intercept of the processing log); --threshold is in the same unit",
                 path, L.unit[0] ? L.unit : "mg HA/ccm", L.mu_scaling, L.slope, L.intercept);
   } else if (integer) {
