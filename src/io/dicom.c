@@ -50,12 +50,18 @@ static int by_z(const void *a, const void *b) {
   return x->file < y->file ? -1 : x->file > y->file;
 }
 
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
 tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, double override_um, int need_spacing,
                            tb_volume **out) {
   tb_status st = TB_OK;
   tb_dcm_info *info = NULL;
   order *ord = NULL;
   uint8_t *raw = NULL;
+  double *gaps = NULL;
   tb_volume *v = NULL;
   char err[400];
   *out = NULL;
@@ -71,7 +77,7 @@ tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, doubl
     uint64_t fsize = 0;
     TRY(tb_io_file_size(paths[i], "DICOM file", &fsize));
     tb_dcm_info *d = &info[i];
-    CHECK(tb_dcm_read_info(paths[i], d, err, sizeof err) == 0, TB_ERR_INPUT, "%s: %s", paths[i], err);
+    CHECK(tb_dcm_read_info(paths[i], fsize, d, err, sizeof err) == 0, TB_ERR_INPUT, "%s: %s", paths[i], err);
     CHECK(d->samples == 1 && (strcmp(d->photometric, "MONOCHROME2") == 0 || strcmp(d->photometric, "MONOCHROME1") == 0),
           TB_ERR_INPUT, "%s: SamplesPerPixel = %d, PhotometricInterpretation = %s; expected grayscale (1, MONOCHROME2)",
           paths[i], d->samples, d->photometric[0] ? d->photometric : "(none)");
@@ -90,8 +96,11 @@ tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, doubl
      * (byte for byte; compressed, at most 1024 decoded bytes per byte). */
     uint64_t need = (uint64_t)count * (uint64_t)(d->bits_allocated / 8);
     CHECK(d->encapsulated ? need / 1024 <= fsize : need <= fsize, TB_ERR_INPUT,
-          "%s: Rows x Columns = %d x %d of %d bits need %llu bytes; the file has %llu. The file is truncated", paths[i],
-          d->rows, d->cols, d->bits_allocated, (unsigned long long)need, (unsigned long long)fsize);
+          "%s: Rows x Columns = %d x %d of %d bits need %llu bytes of pixel data; the file has %llu bytes. The file "
+          "is truncated",
+          paths[i], d->rows, d->cols, d->bits_allocated, (unsigned long long)need, (unsigned long long)fsize);
+    CHECK(d->missing == 0, TB_ERR_INPUT, "%s: the file ends %llu bytes before the end of its pixel data; the file is truncated",
+          paths[i], (unsigned long long)d->missing);
     if (i == 0) {
       if (a->has_iop) {
         const double *r = a->iop, *c = a->iop + 3;
@@ -140,15 +149,21 @@ tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, doubl
             "position",
             paths[ord[i - 1].file], paths[ord[i].file], ord[i].z);
     if (n > 1) {
-      double dz = (ord[n - 1].z - ord[0].z) / (double)(n - 1);
+      /* The median step is the reference, so a missing slice is named as
+       * the one large step rather than blamed on its neighbours. */
+      gaps = malloc((n - 1) * sizeof *gaps);
+      CHECK(gaps, TB_ERR_NOMEM, "out of memory for %zu slice positions", n);
+      for (size_t i = 1; i < n; i++) gaps[i - 1] = ord[i].z - ord[i - 1].z;
+      qsort(gaps, n - 1, sizeof *gaps, by_value);
+      double ref = gaps[(n - 2) / 2];
       for (size_t i = 1; i < n; i++) {
         double g = ord[i].z - ord[i - 1].z;
-        CHECK(fabs(g - dz) <= 0.01 * dz, TB_ERR_INPUT,
-              "%s -> %s: slices %g mm apart; expected even spacing (%g mm on average): a slice is missing or the "
-              "series mixes two scans",
-              paths[ord[i - 1].file], paths[ord[i].file], g, dz);
+        CHECK(fabs(g - ref) <= 0.01 * ref, TB_ERR_INPUT,
+              "%s -> %s: slices %g mm apart; expected even spacing (%g mm between most slices): a slice is missing "
+              "or the series mixes two scans",
+              paths[ord[i - 1].file], paths[ord[i].file], g, ref);
       }
-      sp[2] = dz;
+      sp[2] = (ord[n - 1].z - ord[0].z) / (double)(n - 1);
       field = "PixelSpacing and ImagePositionPatient";
     }
     for (int k = 0; k < 3; k++) org[k] = info[ord[0].file].ipp[k];
@@ -193,6 +208,7 @@ tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, doubl
 cleanup:
   free(info);
   free(ord);
+  free(gaps);
   free(raw);
   tb_volume_destroy(&v);
   return st;

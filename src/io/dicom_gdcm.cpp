@@ -5,7 +5,9 @@
 // for the pixels.
 #include "io/dicom_gdcm.h"
 
+#include <gdcmExplicitDataElement.h>
 #include <gdcmImage.h>
+#include <gdcmImplicitDataElement.h>
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
 #include <gdcmStringFilter.h>
@@ -55,7 +57,7 @@ int fail(char *err, size_t nerr, const char *msg) {
 
 }  // namespace
 
-extern "C" int tb_dcm_read_info(const char *path, tb_dcm_info *info, char *err, size_t nerr) {
+extern "C" int tb_dcm_read_info(const char *path, uint64_t file_size, tb_dcm_info *info, char *err, size_t nerr) {
   try {
     quiet();
     std::memset(info, 0, sizeof *info);
@@ -93,7 +95,19 @@ extern "C" int tb_dcm_read_info(const char *path, tb_dcm_info *info, char *err, 
     info->has_between = numbers(value(sf, ds, 0x0018, 0x0088), &info->between, 1) == 1;
     if (numbers(value(sf, ds, 0x0028, 0x1053), x, 1) == 1) info->slope = x[0];
     if (numbers(value(sf, ds, 0x0028, 0x1052), x, 1) == 1) info->intercept = x[0];
-    info->encapsulated = f.GetHeader().GetDataSetTransferSyntax().IsEncapsulated() ? 1 : 0;
+    const gdcm::TransferSyntax &ts = f.GetHeader().GetDataSetTransferSyntax();
+    info->encapsulated = ts.IsEncapsulated() ? 1 : 0;
+    // GDCM reads a file that ends inside its pixel data without failing (it
+    // warns, and we silence warnings): compare the encoded length of the
+    // header and data set, declared lengths included, with the file's. The
+    // meta information's full length counts the 128-byte preamble and DICM.
+    if (!info->encapsulated && !f.GetHeader().GetPreamble().IsEmpty()) {
+      uint64_t ds_len = ts.GetNegociatedType() == gdcm::TransferSyntax::Explicit
+                            ? (uint64_t)ds.GetLength<gdcm::ExplicitDataElement>()
+                            : (uint64_t)ds.GetLength<gdcm::ImplicitDataElement>();
+      uint64_t expected = (uint64_t)f.GetHeader().GetFullLength() + ds_len;
+      info->missing = expected > file_size ? expected - file_size : 0;
+    }
     if (!ds.FindDataElement(gdcm::Tag(0x7fe0, 0x0010)) && !r.GetFile().GetDataSet().FindDataElement(gdcm::Tag(0x0028, 0x0010)))
       return fail(err, nerr, "no image (no Rows and no PixelData); expected a DICOM image slice");
     return 0;

@@ -22,10 +22,11 @@ typedef struct tb_dcm_info {
   double between;      /* SpacingBetweenSlices (0018,0088), mm */
   double slope, intercept; /* RescaleSlope/Intercept (0028,1053/1052); 1 and 0 when absent */
   int encapsulated;    /* compressed transfer syntax */
+  uint64_t missing;    /* bytes the declared lengths need beyond the end of the file */
 } tb_dcm_info;
 
-/* Reads the header, up to the pixel data. */
-int tb_dcm_read_info(const char *path, tb_dcm_info *info, char *err, size_t nerr);
+/* Reads the header, up to the pixel data; file_size is the file's length. */
+int tb_dcm_read_info(const char *path, uint64_t file_size, tb_dcm_info *info, char *err, size_t nerr);
 /* Decodes the pixel data into buf, which must be exactly bytes long. */
 int tb_dcm_read_pixels(const char *path, void *buf, size_t bytes, char *err, size_t nerr);
 
