@@ -27,6 +27,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -199,6 +200,17 @@ static int host_is_big(void) {
   return *(const uint8_t *)&one == 0;
 }
 
+/* unit_um / r in um for a resolution r (pixels per unit) that libtiff hands
+ * over as a 32-bit float, rounded to 6 significant digits (about what a
+ * float holds), so that 20 um stored as 0.05 per micron reads 20 and not
+ * 19.9999996. */
+static double pixel_um(float r, double unit_um) {
+  double x = unit_um / (double)r;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.6g", x);
+  return strtod(buf, NULL);
+}
+
 /* Voxel size from the first page (rules 1 and 2 above). */
 static void geometry(const char *path, TIFF *t, int *have, double sp[3], double *to_um, const char **field) {
   *have = 0;
@@ -232,8 +244,8 @@ static void geometry(const char *path, TIFF *t, int *have, double sp[3], double 
     else if (strcasecmp(unit, "inch") == 0) f = 25400.0;
     else if (unit[0]) f = tb_io_unit_to_um(unit);
     if (f > 0.0 && has_x) {
-      sp[0] = 1.0 / xr, sp[1] = 1.0 / yr, sp[2] = z;
-      *to_um = f;
+      sp[0] = pixel_um(xr, f), sp[1] = pixel_um(yr, f), sp[2] = z * f;
+      *to_um = 1.0;
       *have = 1;
       *field = "ImageJ calibration (unit=, XResolution, YResolution, spacing=)";
       return;
@@ -248,12 +260,13 @@ static void geometry(const char *path, TIFF *t, int *have, double sp[3], double 
       tb_log_info("%s: XResolution %g per inch is a software default, not a voxel size; ignored", path, dpi);
       return;
     }
-    *to_um = ru == RESUNIT_INCH ? 25400.0 : 10000.0;
-    sp[0] = 1.0 / xr, sp[1] = 1.0 / yr, sp[2] = sp[0];
+    double unit = ru == RESUNIT_INCH ? 25400.0 : 10000.0;
+    *to_um = 1.0;
+    sp[0] = pixel_um(xr, unit), sp[1] = pixel_um(yr, unit), sp[2] = sp[0];
     *have = 1;
     *field = "XResolution/YResolution";
     tb_log_warn("%s: no slice spacing in the file; z taken equal to x (%g um); pass --spacing UM if that is wrong",
-                path, sp[0] * *to_um);
+                path, sp[0]);
   }
 }
 
