@@ -39,6 +39,89 @@ cleanup:
 
 #include "io/dicom_gdcm.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* GDCM as Debian builds it keeps its assertions, and a corrupt file can trip
+ * one (an abort, which no C++ handler catches). So every GDCM call runs in a
+ * child process with stderr closed; its answer comes back through a pipe,
+ * and a child that dies is a bad file, not a dead program. */
+typedef enum { CALL_INFO, CALL_PIXELS } call_kind;
+
+static int write_all(int fd, const void *p, size_t n) {
+  const uint8_t *b = p;
+  while (n > 0) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return 1;
+    b += w, n -= (size_t)w;
+  }
+  return 0;
+}
+
+static size_t read_all(int fd, void *p, size_t n) {
+  uint8_t *b = p;
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, b + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  return got;
+}
+
+static tb_status isolated(const char *path, call_kind kind, uint64_t fsize, void *out, size_t n) {
+  tb_status st = TB_OK;
+  int fds[2] = {-1, -1}, status = 0;
+  char err[400] = "";
+  pid_t pid = -1;
+  CHECK(pipe(fds) == 0, TB_ERR_IO, "%s: cannot create a pipe for the DICOM reader: %s", path, strerror(errno));
+  fflush(NULL);
+  pid = fork();
+  CHECK(pid >= 0, TB_ERR_IO, "%s: cannot start the DICOM reader process: %s", path, strerror(errno));
+  if (pid == 0) {
+    close(fds[0]);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, 2);
+    void *buf = calloc(1, n ? n : 1);
+    int r = !buf ? (snprintf(err, sizeof err, "out of memory for %zu bytes", n), 1)
+            : kind == CALL_INFO ? tb_dcm_read_info(path, fsize, buf, err, sizeof err)
+                                : tb_dcm_read_pixels(path, buf, n, err, sizeof err);
+    uint8_t code = (uint8_t)r;
+    int bad = write_all(fds[1], &code, 1) || write_all(fds[1], err, sizeof err) || (r == 0 && write_all(fds[1], buf, n));
+    _exit(bad ? 3 : 0);
+  }
+  close(fds[1]);
+  fds[1] = -1;
+  uint8_t code = 1;
+  size_t got = read_all(fds[0], &code, 1);
+  got += read_all(fds[0], err, sizeof err);
+  err[sizeof err - 1] = '\0';
+  if (got == 1 + sizeof err && code == 0) got += read_all(fds[0], out, n);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid = -1;
+  CHECK(!WIFSIGNALED(status), TB_ERR_INPUT,
+        "%s: GDCM crashed reading this file (signal %d); the file is corrupt or not a DICOM image", path,
+        WTERMSIG(status));
+  CHECK(got >= 1 + sizeof err, TB_ERR_INPUT, "%s: the DICOM reader process stopped early; the file is corrupt", path);
+  CHECK(code == 0, TB_ERR_INPUT, "%s: %s", path, err);
+  CHECK(got == 1 + sizeof err + n, TB_ERR_INPUT, "%s: the DICOM reader process returned %zu of %zu bytes", path,
+        got - 1 - sizeof err, n);
+cleanup:
+  if (fds[0] >= 0) close(fds[0]);
+  if (fds[1] >= 0) close(fds[1]);
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  return st;
+}
+
 typedef struct {
   size_t file;
   double z; /* position along the slice normal, mm */
@@ -63,7 +146,6 @@ tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, doubl
   uint8_t *raw = NULL;
   double *gaps = NULL;
   tb_volume *v = NULL;
-  char err[400];
   *out = NULL;
   CHECK(n > 0, TB_ERR_INPUT, "%s: no DICOM files found", what);
   CHECK(n <= INT32_MAX, TB_ERR_INPUT, "%s: %zu files; expected at most %d slices", what, n, INT32_MAX);
@@ -77,7 +159,7 @@ tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, doubl
     uint64_t fsize = 0;
     TRY(tb_io_file_size(paths[i], "DICOM file", &fsize));
     tb_dcm_info *d = &info[i];
-    CHECK(tb_dcm_read_info(paths[i], fsize, d, err, sizeof err) == 0, TB_ERR_INPUT, "%s: %s", paths[i], err);
+    TRY(isolated(paths[i], CALL_INFO, fsize, d, sizeof *d));
     CHECK(d->samples == 1 && (strcmp(d->photometric, "MONOCHROME2") == 0 || strcmp(d->photometric, "MONOCHROME1") == 0),
           TB_ERR_INPUT, "%s: SamplesPerPixel = %d, PhotometricInterpretation = %s; expected grayscale (1, MONOCHROME2)",
           paths[i], d->samples, d->photometric[0] ? d->photometric : "(none)");
@@ -190,7 +272,7 @@ tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, doubl
   int rescaled = 0;
   for (size_t z = 0; z < n; z++) {
     size_t i = ord[z].file;
-    CHECK(tb_dcm_read_pixels(paths[i], raw, per * bpp, err, sizeof err) == 0, TB_ERR_INPUT, "%s: %s", paths[i], err);
+    TRY(isolated(paths[i], CALL_PIXELS, 0, raw, per * bpp));
     float *dst = v->data + z * per;
     /* GDCM hands the pixels over in the host's byte order. */
     const uint16_t one = 1;
