@@ -40,6 +40,7 @@
 #include "trabecula/log.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,12 +57,16 @@ static int64_t le64(const uint8_t *p) {
 }
 
 /* VAX F-float as stored by OpenVMS: 16-bit words swapped and an exponent
- * bias 2 above IEEE's (hence the factor 1/4). */
+ * bias 2 above IEEE's (hence the factor 1/4). Rounded to 6 significant
+ * digits, about what its 24-bit mantissa holds, so that 0.082 mm reads
+ * 0.082 and not 0.0820000023. */
 static double vax_float(const uint8_t *p) {
   uint32_t i = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 24 | (uint32_t)p[2] | (uint32_t)p[3] << 8;
   float f;
   memcpy(&f, &i, 4);
-  return 0.25 * (double)f;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.6g", 0.25 * (double)f);
+  return strtod(buf, NULL);
 }
 
 int tb_io_is_aim(const uint8_t *head, size_t n) {

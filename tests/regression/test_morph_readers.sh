@@ -1,11 +1,12 @@
 #!/bin/bash
-# trabecula morph (the run's reader) on TIFF stacks: a 48^3 phantom written
-# as a multi-page float32 TIFF with ImageJ calibration (unit=micron,
-# spacing=), as a folder of single-slice 16-bit TIFFs named out of
-# lexicographic order (s2 before s10), and as a glob pattern; each must give
-# the phantom's own morphometry. A folder with one slice of another size
-# exits 2 with one message naming that slice.
-# usage: test_morph_tiff.sh TRABECULA_EXE SOURCE_DIR
+# trabecula morph (the run's reader) on the scanner and Fiji formats: a 48^3
+# phantom written as a multi-page float32 TIFF with ImageJ calibration
+# (unit=micron, spacing=), as a folder of single-slice 16-bit TIFFs named out
+# of lexicographic order (s2 before s10), as a glob pattern, and as a Scanco
+# AIM v020 of short data with a density calibration in its log, thresholded
+# in mg HA/cm3; each must give the phantom's own morphometry. A folder with
+# one slice of another size exits 2 with one message naming that slice.
+# usage: test_morph_readers.sh TRABECULA_EXE SOURCE_DIR
 set -u
 exe=$1
 py=/usr/bin/python3
@@ -71,6 +72,21 @@ tiff(f"{d}/stack.tif", [v[z].astype(np.float32) for z in range(nz)],
 os.makedirs(f"{d}/slices")
 for z in range(nz):  # 16-bit, 0 or 1000; s1 .. s48 (s10 sorts before s2 by name)
     tiff(f"{d}/slices/s{z + 1}.tif", [(v[z] > 0.5).astype(np.uint16) * 1000])
+# AIM v020 (layout in src/io/aim.c): bone 8192 -> 1603 - 391.2 = 1211.8 mg HA/cm3,
+# marrow 0 -> -391.2 mg HA/cm3.
+def vax(x):
+    i = struct.unpack("<I", struct.pack("<f", 4.0 * x))[0]
+    return bytes([(i >> 16) & 255, (i >> 24) & 255, i & 255, (i >> 8) & 255])
+log = (b"! \n! Processing Log\n!\nMu_Scaling                     8192\n"
+       b"Density: unit                 mg HA/ccm\nDensity: slope                 1.60300e+03\n"
+       b"Density: intercept            -3.91209e+02\n")
+data = ((v > 0.5).astype("<i2") * 8192).tobytes()
+st = bytearray(140)
+st[0:4] = vax(1.6)
+struct.pack_into("<I", st, 20, 0x00020002)
+struct.pack_into("<iii", st, 36, v.shape[2], v.shape[1], v.shape[0])
+st[108:120] = vax(0.02) * 3
+open(f"{d}/p.aim", "wb").write(struct.pack("<5i", 20, 140, len(log), len(data), 0) + st + log + data)
 os.makedirs(f"{d}/mixed")
 for z in range(3):
     tiff(f"{d}/mixed/m{z + 1}.tif", [np.zeros((4, 4 if z != 1 else 5), np.uint16)])
@@ -83,16 +99,20 @@ PY
   fail "TIFF folder exited $?: $(cat "$tmp/err")"
 "$exe" morph "$tmp/slices/s*.tif" --spacing 20 --threshold 500 --format json --no-da > "$tmp/glob.json" 2>"$tmp/err" ||
   fail "TIFF pattern exited $?: $(cat "$tmp/err")"
-"$py" - "$tmp" <<'PY' || fail "TIFF morphometry differs from the phantom's"
+"$exe" morph "$tmp/p.aim" --threshold 400 --format json --no-da > "$tmp/aim.json" 2>"$tmp/err" ||
+  fail "AIM exited $?: $(cat "$tmp/err")"
+grep -q "converted to density (mg HA/ccm)" "$tmp/err" || fail "AIM: the log does not say the values are densities"
+"$py" - "$tmp" <<'PY' || fail "morphometry differs from the phantom's"
 import json, sys
 d = sys.argv[1]
 ref = json.load(open(f"{d}/ref.json"))
-for name in ("stack", "dir", "glob"):
+for name in ("stack", "dir", "glob", "aim"):
     r = json.load(open(f"{d}/{name}.json"))
     for k in ("bv_tv", "bs_mm2", "tb_th_um", "tb_sp_um", "euler"):
         if abs(r[k] - ref[k]) > 1e-9 * max(1.0, abs(ref[k])):
             print(f"{name}: {k} = {r[k]}, phantom {ref[k]}"); sys.exit(1)
-print(f"BV/TV {ref['bv_tv']:.4f}, Tb.Th {ref['tb_th_um']:.2f} um from the .h5, the multi-page TIFF, the folder and the pattern")
+print(f"BV/TV {ref['bv_tv']:.4f}, Tb.Th {ref['tb_th_um']:.2f} um from the .h5, the multi-page TIFF, the folder, "
+      "the pattern and the AIM")
 PY
 [ $? -eq 0 ] || exit 1
 
