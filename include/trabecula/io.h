@@ -1,5 +1,6 @@
 /* Volumes in and out: NRRD, MetaImage, HDF5 (own layout, trabecula output,
- * VTKHDF ImageData), XDMF for ParaView, PNG previews. No OpenCL here.
+ * VTKHDF ImageData), TIFF stacks, Scanco AIM and DICOM series in; XDMF for
+ * ParaView, PNG previews out. No OpenCL here.
  *
  * Formats, as read and written here:
  *   NRRD      teem's NRRD0001..0005 (https://teem.sourceforge.net/nrrd/format.html):
@@ -17,6 +18,25 @@
  *                 vtk_file_formats/vtkhdf_file_format/): the first array of
  *                 /VTKHDF/CellData (cells = extent span) or else PointData
  *                 (points = span + 1), stored [nz][ny][nx].
+ *   TIFF      through libtiff: a multi-page file, or a folder / glob pattern
+ *             ("slices/slice_*.tif") of files read in natural name order (s2
+ *             before s10), every full-resolution page a z slice; one sample
+ *             per pixel, 8/16/32/64-bit integers or 32/64-bit float. Voxel
+ *             size from ImageJ's ImageDescription (unit=, spacing=, with
+ *             XResolution/YResolution as pixels per unit), else the
+ *             resolution tags per inch or cm (z = x; 72/96/150/300/600 dpi
+ *             are software defaults and ignored), else --spacing (src/io/tiff.c).
+ *   AIM       Scanco AIM v020 and v030 (src/io/aim.c, after ITKIOScanco):
+ *             char/short/int/float; element size in mm; position as origin.
+ *             When the processing log holds Mu_Scaling, Density: slope and
+ *             Density: intercept, integer data are converted to density
+ *             (value / Mu_Scaling x slope + intercept, mg HA/cm³).
+ *   DICOM     a folder or pattern of single-frame grayscale slices through
+ *             GDCM (when built with TRABECULA_DICOM), ordered by
+ *             ImagePositionPatient along the slice normal; x, y from
+ *             PixelSpacing, z from the position step (even within 1 %),
+ *             else SpacingBetweenSlices / SliceThickness; values x
+ *             RescaleSlope + RescaleIntercept (src/io/dicom.c).
  *   XDMF      Xdmf 3 (https://www.xdmf.org/index.php/XDMF_Model_and_Format),
  *             a temporal collection pointing into the HDF5 output.
  *
@@ -56,8 +76,10 @@
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* Reads a volume from .nrrd/.nhdr, .mhd/.mha, .h5/.hdf5/.vtkhdf (the format
- * is chosen by the file's magic bytes, then by its extension). Values are
+/* Reads a volume from .nrrd/.nhdr, .mhd/.mha, .h5/.hdf5/.vtkhdf, .tif/.tiff,
+ * .aim or .dcm (the format is chosen by the file's magic bytes, then by its
+ * extension), or from a folder or glob pattern of TIFF or DICOM slices (TIFF
+ * when it holds .tif/.tiff files, DICOM otherwise). Values are
  * converted to float. spacing_override_um > 0 replaces the header's voxel
  * size (isotropic); <= 0 uses the header's and fails when it has none. */
 tb_status tb_io_read_volume(const char *path, double spacing_override_um, tb_volume **out);

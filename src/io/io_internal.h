@@ -76,6 +76,34 @@ int tb_io_parse_numbers(const char *s, double *out, int max);
 tb_status tb_io_read_nrrd(const char *path, double override_um, int need_spacing, tb_volume **out);
 tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing, tb_volume **out);
 tb_status tb_io_read_h5(const char *path, double override_um, int need_spacing, tb_volume **out);
+/* TIFF (tiff.c): paths[0..n-1] are read in order, every page of each file a
+ * z slice (reduced-resolution pages skipped). what names the series in
+ * messages (the folder or pattern the user gave, or the single file). */
+tb_status tb_io_read_tiff(const char *what, char *const *paths, size_t n, double override_um, int need_spacing,
+                          tb_volume **out);
+/* Scanco AIM v020/v030 (aim.c). tb_io_is_aim tests a file's first bytes. */
+int tb_io_is_aim(const uint8_t *head, size_t n);
+tb_status tb_io_read_aim(const char *path, double override_um, int need_spacing, tb_volume **out);
+/* DICOM series (dicom.c), one slice per file, ordered by ImagePositionPatient.
+ * Without GDCM in the build it fails with TB_ERR_INPUT saying so. */
+tb_status tb_io_read_dicom(const char *what, char *const *paths, size_t n, double override_um, int need_spacing,
+                           tb_volume **out);
+
+/* File series (series.c). */
+int tb_io_is_dir(const char *path);
+/* True for a name that does not exist and holds a glob character (* ? [). */
+int tb_io_is_glob(const char *path);
+/* strcmp, except that runs of digits compare by value: s2 < s10. */
+int tb_io_natural_cmp(const char *a, const char *b);
+/* Regular, non-hidden files of dir ending with one of exts (NULL-terminated;
+ * NULL: any name), as "dir/name", in natural order of the names. */
+tb_status tb_io_list_dir(const char *dir, const char *const *exts, char ***paths, size_t *n);
+/* Regular files matching a glob pattern, in natural order of the names. */
+tb_status tb_io_glob(const char *pattern, char ***paths, size_t *n);
+void tb_io_free_list(char ***paths, size_t n);
+/* Size of a regular file in bytes; fails naming path otherwise. */
+tb_status tb_io_file_size(const char *path, const char *what, uint64_t *size);
+
 /* The /compartment dataset of an HDF5 file: *found = 0 when absent. */
 tb_status tb_io_read_h5_labels(const char *path, int32_t nx, int32_t ny, int32_t nz, uint8_t **out,
                                int *found);
