@@ -488,6 +488,7 @@ def draw_band(ax, band, runs, ref, pm):
 
 def make_figures(runs, out_dir, plt):
     """Writes figures/<name>.png; returns [(file, title, [band texts drawn], [quantities absent])]."""
+    from matplotlib.patches import Patch
     ref = runs[0]
     pm = next((r for r in runs[1:] if r.onset is not None), None)
     if pm is None and ref.onset is not None:
@@ -522,7 +523,11 @@ def make_figures(runs, out_dir, plt):
         for k in range(len(present), nrow * ncol):
             axes[k // ncol][k % ncol].axis("off")
         handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper center", ncol=min(len(runs), 5), frameon=False, fontsize=10)
+        for kind, color in (("healthy", "tab:green"), ("postmenopausal", "tab:red")):
+            if any(b["applies"] == kind for b in bands_drawn):
+                handles.append(Patch(color=color, alpha=0.25))
+                labels.append(f"{kind} target (MODEL.md)")
+        fig.legend(handles, labels, loc="upper center", ncol=min(len(handles), 6), frameon=False, fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (3.4 * nrow + 0.5)))
         fname = f"figures/{name}.png"
         fig.savefig(os.path.join(out_dir, fname), dpi=90)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Plot one or more trabecula runs' morphometry over time as a few labelled panels.
 
-usage: plot_morphometry.py RUN_DIR_OR_CSV [RUN_DIR_OR_CSV ...] -o OUT.png [--labels A,B]
+usage: plot_morphometry.py RUN_DIR_OR_CSV [RUN_DIR_OR_CSV ...] -o OUT.png [--labels A,B] [--columns N]
 
 Each argument is a run's output folder (holding morphometry.csv) or the CSV
 itself. The figure has up to six panels, time in years on every x axis, one
@@ -129,10 +129,11 @@ def draw_lines(ax, runs, colors, lines):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                usage="%(prog)s RUN_DIR_OR_CSV [...] -o OUT.png [--labels A,B]")
+                                usage="%(prog)s RUN_DIR_OR_CSV [...] -o OUT.png [--labels A,B] [--columns N]")
     p.add_argument("runs", nargs="+", metavar="RUN_DIR_OR_CSV")
     p.add_argument("-o", "--output", required=True, metavar="OUT.png")
     p.add_argument("--labels", help="comma-separated legend labels, one per run (default: folder names)")
+    p.add_argument("--columns", type=int, default=3, help="panels per row (default 3)")
     args = p.parse_args(argv)
 
     try:
@@ -161,9 +162,9 @@ def main(argv=None):
     panels = [pn for pn in PANELS
               if not pn[0].startswith("Immune") or any(series(c, ln[0]) for _, c in runs for ln in pn[2])]
     colors = [f"C{k % 10}" for k in range(len(runs))]
-    ncol = 3
+    ncol = max(1, min(args.columns, len(panels)))
     nrow = math.ceil(len(panels) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(15, 4.3 * nrow + 0.6), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 4.3 * nrow + 0.6), squeeze=False)
     drawn = 0
     for k, (title, ylabel, left, ylabel2, right) in enumerate(panels):
         ax = axes[k // ncol][k % ncol]
