@@ -424,7 +424,7 @@ def draw_band(ax, band, runs, ref, pm):
         return False
     style = dict(color="tab:green" if not applies_pm else "tab:red", alpha=0.13, zorder=0)
     t_all = [t / DAYS_PER_YEAR for r in runs for t in r.t]
-    t_min, t_max = min(t_all), max(t_all)
+    t_max = max(t_all)
     onset = pm.onset / DAYS_PER_YEAR if pm is not None and pm.onset is not None else None
     if kind == "hband":
         ax.axhspan(band["lo"], band["hi"], **style)
@@ -694,6 +694,17 @@ def feature_table(runs):
     return "\n".join(out), tally
 
 
+def reference_warning(runs):
+    """A visible note when the reference loses estrogen and another run does not: the directions
+    then read the wrong way round."""
+    healthy = [r.label for r in runs[1:] if r.onset is None]
+    if runs[0].onset is None or not healthy:
+        return ""
+    return (f"<p class='disagree' id='reference-warning'>Note: the reference {esc(runs[0].label)} loses estrogen "
+            f"(onset at day {fmt(runs[0].onset)}) while {esc(', '.join(healthy))} does not; give the healthy run "
+            "first, or the measured directions read against the seed's.</p>")
+
+
 def write_report(runs, out_dir):
     try:
         import matplotlib
@@ -723,7 +734,7 @@ def write_report(runs, out_dir):
              f"<p>Reference (first run): <b>{esc(runs[0].label)}</b>. The seed's expected direction is that of a "
              "postmenopausal run against a healthy one: give the healthy run first. "
              "Clinical targets are areal BMD of whole bones; these are BV/TV and histomorphometry of a sample, "
-             "so compare rates and directions.</p>", "<h2>Runs</h2>", run_table(runs),
+             "so compare rates and directions.</p>", reference_warning(runs), "<h2>Runs</h2>", run_table(runs),
              "<h2>Healthy vs postmenopausal remodeling, feature by feature</h2>",
              "<p class='note'>The seed's comparison table (seeds/postmenopausal-osteoporosis-cellular-basis.txt) "
              "measured on these runs. ↑/↓: higher/lower than the reference; ≈: within "

@@ -188,7 +188,8 @@ int tb_cmd_compare(int argc, char **argv) {
 #ifdef TB_TOOLS_DIR
   snprintf(script, sizeof script, "%s/compare_report.py", TB_TOOLS_DIR);
 #else
-  snprintf(script, sizeof script, "tools/compare_report.py");
+  script[0] = '\0';
+  CHECK(0, TB_ERR_IO, "this trabecula was built without TB_TOOLS_DIR: run tools/compare_report.py yourself");
 #endif
   CHECK(access(PYTHON, X_OK) == 0, TB_ERR_IO, "compare needs %s with python3-matplotlib (tools/install-deps.sh)",
         PYTHON);

@@ -42,6 +42,11 @@ n=$(ls "$tmp/report/slices" | wc -l)
 grep -q "PM again" "$tmp/alone/index.html" || fail "labels not used"
 ls -d "$tmp"/alone.partial-* > /dev/null 2>&1 && fail "the script left a partial folder"
 
+# The healthy run given second: the report says so; given first, it does not.
+grep -q "reference-warning" "$tmp/report/index.html" && fail "warning about the reference with the healthy run first"
+"$exe" compare "$p" "$h" -o "$tmp/swapped" > "$tmp/out" 2>&1 || fail "swapped compare exited $?: $(cat "$tmp/out")"
+grep -q "id='reference-warning'" "$tmp/swapped/index.html" || fail "no warning with the postmenopausal run first"
+
 # Bad input: one message naming the file, exit 2, nothing written.
 expect_bad() {  # expect_bad WORDS... -- ARGS...
   local words=()
