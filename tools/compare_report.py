@@ -526,7 +526,7 @@ def make_figures(runs, out_dir, plt):
         for kind, color in (("healthy", "tab:green"), ("postmenopausal", "tab:red")):
             if any(b["applies"] == kind for b in bands_drawn):
                 handles.append(Patch(color=color, alpha=0.25))
-                labels.append(f"{kind} target (MODEL.md)")
+                labels.append(f"{kind} target (sources: band table)")
         fig.legend(handles, labels, loc="upper center", ncol=min(len(handles), 6), frameon=False, fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (3.4 * nrow + 0.5)))
         fname = f"figures/{name}.png"
