@@ -2,7 +2,8 @@
 # Installs what trabecula needs to build and test on Debian 12 (bookworm):
 # compiler and CMake, OpenCL headers and loader with PoCL as a CPU device,
 # HDF5, libpng, zlib, inih, libtiff, GDCM (DICOM series; optional at build
-# time), and the Python packages the tests compare with.
+# time), the Python packages the tests compare with, and Chromium (headless,
+# for the compare report test).
 # Idempotent: packages already installed are left alone, and the package
 # lists are only updated when something is missing.
 #
@@ -16,6 +17,7 @@ packages=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
   libhdf5-dev hdf5-tools libpng-dev zlib1g-dev libinih-dev libtiff-dev libgdcm-dev
   python3 python3-numpy python3-scipy python3-skimage python3-h5py python3-matplotlib
+  chromium # headless, by the test that loads the 'trabecula compare' report
 )
 
 die() {

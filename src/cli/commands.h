@@ -7,6 +7,7 @@
 int tb_cmd_run(int argc, char **argv);
 int tb_cmd_phantom(int argc, char **argv);
 int tb_cmd_morph(int argc, char **argv);
+int tb_cmd_compare(int argc, char **argv);
 int tb_cmd_devices(int argc, char **argv);
 int tb_cmd_bench(int argc, char **argv);
 

@@ -13,6 +13,7 @@ static const struct {
     {"run", tb_cmd_run, "run a remodeling simulation (default: postmenopausal scenario on the built-in phantom)"},
     {"phantom", tb_cmd_phantom, "write a deterministic synthetic trabecular sample"},
     {"morph", tb_cmd_morph, "measure bone morphometry (BoneJ definitions) of a sample"},
+    {"compare", tb_cmd_compare, "report two or more runs side by side (healthy vs postmenopausal, HTML)"},
     {"devices", tb_cmd_devices, "list OpenCL platforms and devices"},
     {"bench", tb_cmd_bench, "time each kernel against a device copy kernel"},
 };
