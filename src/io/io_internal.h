@@ -71,6 +71,19 @@ int tb_io_has_ext(const char *path, const char *ext);
  * returns how many, or -1 on text that is not a number or too many. */
 int tb_io_parse_numbers(const char *s, double *out, int max);
 
+/* What a reader run in a child process sends back: a volume's geometry and
+ * nx*ny*nz values of elem bytes (data malloc'd; NULL when !found). */
+typedef struct tb_io_payload {
+  int32_t nx, ny, nz, found;
+  double spacing_um[3], origin_um[3];
+  void *data;
+} tb_io_payload;
+typedef tb_status (*tb_io_child_fn)(const char *path, const void *arg, tb_io_payload *out);
+/* Runs fn in a child process (isolate.c); a crash or signal there becomes
+ * TB_ERR_INPUT naming path and what ("HDF5 file"). */
+tb_status tb_io_in_child(const char *path, const char *what, tb_io_child_fn fn, const void *arg, size_t elem,
+                         tb_io_payload *out);
+
 /* Format readers, dispatched from tb_io_read_volume. need_spacing == 0
  * accepts a header without voxel size (spacing left at 1 um, no error). */
 tb_status tb_io_read_nrrd(const char *path, double override_um, int need_spacing, tb_volume **out);
