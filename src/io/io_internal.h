@@ -26,8 +26,14 @@ const char *tb_io_raw_name(tb_io_raw t);
 tb_status tb_io_check_dims(const char *path, const char *field, int64_t nx, int64_t ny, int64_t nz,
                            size_t *count);
 
-/* Reads a whole file. what says what it is ("data file" ...) for messages. */
-tb_status tb_io_slurp(const char *path, const char *what, uint8_t **buf, size_t *n);
+/* Opens a regular file for reading; a directory, named pipe or device (also
+ * through a symlink) is an input error, found without blocking. *size is
+ * its size when opened. what names it ("data file" ...) for messages. */
+tb_status tb_io_open_regular(const char *path, const char *what, FILE **f, size_t *size);
+/* Reads a regular file (tb_io_open_regular), at most max bytes plus one
+ * so that a caller can tell "more than max" (*n == max + 1); SIZE_MAX for
+ * all of it. */
+tb_status tb_io_slurp(const char *path, const char *what, size_t max, uint8_t **buf, size_t *n);
 
 /* Inflates a zlib or gzip stream into a new buffer; the output grows with the
  * data actually decoded, and more than need bytes is an error. */

@@ -6,6 +6,7 @@
 #include "io/io_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +18,9 @@ static tb_status detect(const char *path, fmt *f) {
   unsigned char magic[16] = {0};
   static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   *f = FMT_UNKNOWN;
+  size_t size = 0;
   CHECK(path && path[0], TB_ERR_INPUT, "no input volume path given");
-  fp = fopen(path, "rb");
-  CHECK(fp, TB_ERR_INPUT, "%s: cannot open the input volume: %s", path, strerror(errno));
+  TRY(tb_io_open_regular(path, "input volume", &fp, &size));
   size_t n = fread(magic, 1, sizeof magic, fp);
   if (n >= 7 && memcmp(magic, "NRRD000", 7) == 0) *f = FMT_NRRD;
   else if (n >= 8 && memcmp(magic, h5sig, 8) == 0) *f = FMT_H5;
@@ -47,7 +48,15 @@ static tb_status read_any(const char *path, double override_um, int need_spacing
   if (f == FMT_NRRD) TRY(tb_io_read_nrrd(path, override_um, need_spacing, out));
   else if (f == FMT_MHD) TRY(tb_io_read_mhd(path, override_um, need_spacing, out));
   else TRY(tb_io_read_h5(path, override_um, need_spacing, out));
+  size_t n = tb_volume_count(*out);
+  for (size_t i = 0; i < n; i++) {
+    float x = (*out)->data[i];
+    CHECK(isfinite(x), TB_ERR_INPUT, "%s: voxel (%zu, %zu, %zu) holds %s; expected finite values", path,
+          i % (size_t)(*out)->nx, i / (size_t)(*out)->nx % (size_t)(*out)->ny,
+          i / ((size_t)(*out)->nx * (size_t)(*out)->ny), isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf");
+  }
 cleanup:
+  if (st != TB_OK) tb_volume_destroy(out);
   return st;
 }
 
