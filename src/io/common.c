@@ -244,8 +244,9 @@ tb_status tb_io_set_geometry(const char *path, const char *field, int have_spaci
   if (f == 0.0) f = 1.0;
   for (int k = 0; k < 3; k++) v->origin_um[k] = org[k] * f;
   if (override_um > 0.0) {
-    CHECK(isfinite(override_um), TB_ERR_INPUT, "--spacing %g: expected a positive finite voxel size in um",
-          override_um);
+    CHECK(isfinite(override_um) && override_um >= TB_IO_SPACING_MIN_UM && override_um <= TB_IO_SPACING_MAX_UM,
+          TB_ERR_INPUT, "--spacing %g: expected a voxel size from %g to %g um", override_um, TB_IO_SPACING_MIN_UM,
+          TB_IO_SPACING_MAX_UM);
     if (have_spacing)
       tb_log_info("%s: voxel size %g x %g x %g um from the header replaced by --spacing %g um", path,
                   sp[0] * f, sp[1] * f, sp[2] * f, override_um);
@@ -253,7 +254,12 @@ tb_status tb_io_set_geometry(const char *path, const char *field, int have_spaci
       tb_log_info("%s: voxel size %g um from --spacing", path, override_um);
     for (int k = 0; k < 3; k++) v->spacing_um[k] = override_um;
   } else if (have_spacing) {
-    for (int k = 0; k < 3; k++) v->spacing_um[k] = sp[k] * f;
+    for (int k = 0; k < 3; k++) {
+      v->spacing_um[k] = sp[k] * f;
+      CHECK(v->spacing_um[k] >= TB_IO_SPACING_MIN_UM && v->spacing_um[k] <= TB_IO_SPACING_MAX_UM, TB_ERR_INPUT,
+            "%s: %s gives voxel size %g um along %c; expected %g to %g um (pass --spacing UM if the header is wrong)",
+            path, field, v->spacing_um[k], "xyz"[k], TB_IO_SPACING_MIN_UM, TB_IO_SPACING_MAX_UM);
+    }
   } else {
     CHECK(!need_spacing, TB_ERR_INPUT, "%s: no voxel size in the header; pass --spacing UM", path);
   }

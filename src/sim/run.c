@@ -86,6 +86,7 @@ static int dir_has_entries(const char *path) {
 static tb_status choose_outdir(run_ctx *c) {
   tb_status st = TB_OK;
   if (c->o->outdir) {
+    CHECK(c->o->outdir[0], TB_ERR_INPUT, "-o: the folder name is empty; name a new folder for the results");
     CHECK(strlen(c->o->outdir) < 900, TB_ERR_INPUT, "-o %s: path too long", c->o->outdir);
     /* "out/" names the folder "out": the partial folder goes beside it. */
     char name[1024];
@@ -95,6 +96,11 @@ static tb_status choose_outdir(run_ctx *c) {
     CHECK(strcmp(base, ".") && strcmp(base, "..") && strcmp(name, "/"), TB_ERR_INPUT,
           "-o %s: name a new folder for the results, not '.', '..' or '/'", c->o->outdir);
     struct stat sb;
+    /* The results are renamed onto the name at the end, which a symlink
+     * (dangling or not) would make fail after the whole run. */
+    CHECK(lstat(name, &sb) != 0 || !S_ISLNK(sb.st_mode), TB_ERR_INPUT,
+          "-o %s: is a symbolic link%s; name a new folder (or the link's target) instead", c->o->outdir,
+          stat(name, &sb) != 0 ? " to nothing" : "");
     if (stat(name, &sb) == 0) {
       CHECK(S_ISDIR(sb.st_mode), TB_ERR_INPUT, "-o %s: exists and is not a directory", c->o->outdir);
       CHECK(!dir_has_entries(name), TB_ERR_INPUT,
@@ -118,6 +124,9 @@ static tb_status choose_outdir(run_ctx *c) {
     CHECK(stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode), TB_ERR_INPUT,
           "-o %s: the folder %s, where it would go, does not exist", c->outdir, parent);
   }
+  CHECK(access(slash && slash != parent ? parent : slash ? "/" : ".", W_OK | X_OK) == 0, TB_ERR_INPUT,
+        "-o %s: the folder %s, where it would go, is not writable", c->outdir,
+        slash && slash != parent ? parent : slash ? "/" : ".");
   snprintf(c->partial, sizeof c->partial, "%s.partial-%ld", c->outdir, (long)getpid());
 cleanup:
   return st;
@@ -492,9 +501,9 @@ tb_status tb_run(const tb_run_options *o) {
   double balance_rel = 0.0;
 
   /* 1. Everything that can be checked, before any output exists. */
+  TRY(choose_outdir(&c));
   TRY(load_params(&c));
   TRY(load_sample(&c));
-  TRY(choose_outdir(&c));
   TRY(tb_dev_create(o->device, &c.dev));
   tb_log_info("device: %s", tb_dev_name(c.dev));
   tb_log_info("sample: %s (%d x %d x %d, %g um)", c.input_desc, c.bone->nx, c.bone->ny, c.bone->nz,
