@@ -99,7 +99,16 @@ def main(argv=None):
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         fail(f"{args.output}: folder {out_dir} does not exist")
-    fig.savefig(args.output, dpi=110)
+    # Written under a temporary name and renamed, so a full disk leaves no
+    # half-written PNG behind.
+    tmp = f"{args.output}.tmp-{os.getpid()}"
+    try:
+        fig.savefig(tmp, dpi=110, format="png")
+        os.replace(tmp, args.output)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        fail(f"{args.output}: cannot write the plot: {e.strerror or e}")
     print(f"wrote {args.output}: {len(names)} indices, {len(runs)} runs")
     return 0
 
