@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what trabecula needs to build and test on Debian 12 (bookworm):
 # compiler and CMake, OpenCL headers and loader with PoCL as a CPU device,
-# HDF5, libpng, zlib, inih, and the Python packages the tests compare with.
+# HDF5, libpng, zlib, inih, the Python packages the tests compare with, and
+# clang with its libFuzzer runtime (tools/fuzz.sh).
 # Idempotent: packages already installed are left alone, and the package
 # lists are only updated when something is missing.
 #
@@ -15,6 +16,7 @@ packages=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
   libhdf5-dev hdf5-tools libpng-dev zlib1g-dev libinih-dev
   python3 python3-numpy python3-scipy python3-skimage python3-h5py python3-matplotlib
+  clang libclang-rt-14-dev
 )
 
 die() {
