@@ -62,8 +62,11 @@ static void child(int fd, const char *path, tb_io_child_fn fn, const void *arg, 
   memset(&pl, 0, sizeof pl);
   memset(&w, 0, sizeof w);
 #if defined(TB_FUZZ)
-  /* A crash here is the parent's answer, not the fuzzer's finding. */
+  /* A crash here is the parent's answer, not the fuzzer's finding; and the
+   * sanitizer would otherwise write its report to a file named ".<pid>"
+   * (an inherited report fd belongs to the parent). */
   __sanitizer_set_death_callback(NULL);
+  __sanitizer_set_report_fd((void *)(intptr_t)2);
 #endif
   tb_status st = fn(path, arg, &pl);
   w.magic = WIRE_MAGIC;
