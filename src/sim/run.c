@@ -124,9 +124,9 @@ static tb_status choose_outdir(run_ctx *c) {
     CHECK(stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode), TB_ERR_INPUT,
           "-o %s: the folder %s, where it would go, does not exist", c->outdir, parent);
   }
-  CHECK(access(slash && slash != parent ? parent : slash ? "/" : ".", W_OK | X_OK) == 0, TB_ERR_INPUT,
-        "-o %s: the folder %s, where it would go, is not writable", c->outdir,
-        slash && slash != parent ? parent : slash ? "/" : ".");
+  const char *where = !slash ? "." : slash == parent ? "/" : parent;
+  CHECK(access(where, W_OK | X_OK) == 0, TB_ERR_INPUT, "-o %s: the folder %s, where it would go, is not writable",
+        c->outdir, where);
   snprintf(c->partial, sizeof c->partial, "%s.partial-%ld", c->outdir, (long)getpid());
 cleanup:
   return st;
