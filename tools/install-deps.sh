@@ -2,8 +2,8 @@
 # Installs what trabecula needs to build and test on Debian 12 (bookworm):
 # compiler and CMake, OpenCL headers and loader with PoCL as a CPU device,
 # HDF5, libpng, zlib, inih, libtiff, GDCM (DICOM series; optional at build
-# time), the Python packages the tests compare with, and Chromium (headless,
-# for the compare report test).
+# time), the Python packages the tests compare with, Chromium (headless, for
+# the compare report test), and clang with its libFuzzer runtime (tools/fuzz.sh).
 # Idempotent: packages already installed are left alone, and the package
 # lists are only updated when something is missing.
 #
@@ -18,6 +18,7 @@ packages=(
   libhdf5-dev hdf5-tools libpng-dev zlib1g-dev libinih-dev libtiff-dev libgdcm-dev
   python3 python3-numpy python3-scipy python3-skimage python3-h5py python3-matplotlib
   chromium # headless, by the test that loads the 'trabecula compare' report
+  clang libclang-rt-14-dev
 )
 
 die() {

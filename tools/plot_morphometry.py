@@ -189,7 +189,17 @@ def main(argv=None):
     fig.legend([Line2D([], [], color=c, linewidth=3) for c in colors], [lab for lab, _ in runs],
                loc="upper center", ncol=min(len(runs), 5), frameon=False, fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / (4.3 * nrow + 0.6)))
-    fig.savefig(args.output, dpi=100)
+    # Written under a temporary name and renamed, so a full disk leaves no
+    # half-written PNG behind.
+    tmp = f"{args.output}.tmp-{os.getpid()}"
+    try:
+        fig.savefig(tmp, dpi=100, format="png")
+        os.replace(tmp, args.output)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        print(f"plot_morphometry: error: {args.output}: cannot write the plot: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(f"wrote {args.output}: {len(panels)} panels ({drawn} with data), {len(runs)} runs")
     return 0
 

@@ -76,6 +76,12 @@
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* Voxel sizes accepted from a header or --spacing, in um: from 10 nm
+ * (nano-CT) to 10 mm (clinical CT is ~0.5 mm); outside this, volumes and
+ * rates overflow or underflow. */
+#define TB_IO_SPACING_MIN_UM 0.01
+#define TB_IO_SPACING_MAX_UM 10000.0
+
 /* Reads a volume from .nrrd/.nhdr, .mhd/.mha, .h5/.hdf5/.vtkhdf, .tif/.tiff,
  * .aim or .dcm (the format is chosen by the file's magic bytes, then by its
  * extension), or from a folder or glob pattern of TIFF or DICOM slices (TIFF

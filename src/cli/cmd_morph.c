@@ -91,7 +91,8 @@ static void usage(FILE *out) {
           "  --compartment C      trabecular (default), cortical or whole: the region the\n"
           "                       indices are computed in when labels are given\n"
           "  --format F           text (default), csv (header and one row) or json\n"
-          "  --thickness-map OUT  write the Tb.Th local thickness map (um) to OUT (.h5)\n"
+          "  --thickness-map OUT  write the Tb.Th local thickness map (um) to OUT (.h5); OUT\n"
+          "                       must not exist (an existing file is never replaced)\n"
           "  --no-da              skip the anisotropy (faster)\n"
           "  -h, --help           show this help\n");
 }
@@ -113,8 +114,7 @@ static tb_status parse(int argc, char **argv, morph_args *a, int *help) {
       TRY(tb_arg_double(arg, val, &a->threshold));
     } else if (!strcmp(arg, "--spacing")) {
       TRY(tb_arg_value(argc, argv, &i, &val));
-      TRY(tb_arg_double(arg, val, &a->spacing_um));
-      CHECK(a->spacing_um > 0, TB_ERR_INPUT, "option --spacing: the voxel size must be positive (um), got %s", val);
+      TRY(tb_arg_spacing(arg, val, &a->spacing_um));
     } else if (!strcmp(arg, "--labels")) {
       TRY(tb_arg_value(argc, argv, &i, &a->labels));
     } else if (!strcmp(arg, "--thickness-map")) {
@@ -140,6 +140,7 @@ static tb_status parse(int argc, char **argv, morph_args *a, int *help) {
     }
   }
   CHECK(a->input, TB_ERR_INPUT, "morph: no input file given (usage: trabecula morph FILE [options])");
+  if (a->map_out) TRY(tb_arg_new_file("--thickness-map", a->map_out));
 cleanup:
   return st;
 }

@@ -31,7 +31,8 @@ static void usage(FILE *out) {
         "  -o FILE        output (default phantom.nrrd):\n"
         "                 .nrrd  bone fraction as gzip float32 NRRD; with a cortex also the labels\n"
         "                        (0 outside, 1 trabecular, 2 cortical) as <stem>_labels.nrrd\n"
-        "                 .h5    own HDF5 layout: /volume and /compartment labels\n",
+        "                 .h5    own HDF5 layout: /volume and /compartment labels\n"
+        "                 FILE (and the labels file) must not exist: an existing file is never replaced\n",
         out);
   fprintf(out,
           "  --human        start from a human iliac-crest-like sample (healthy reference, Rubin 2010):\n"
@@ -146,6 +147,11 @@ int tb_cmd_phantom(int argc, char **argv) {
         "with a cortex) or FILE.h5 (bone fraction and labels)",
         out);
   TRY(tb_phantom_check(&p));
+  TRY(tb_arg_new_file("-o", out));
+  if (!h5 && p.cortex_um > 0) {
+    TRY(labels_path(out, &label_file));
+    TRY(tb_arg_new_file("-o (its labels file)", label_file));
+  }
 
   TRY(tb_phantom_generate_info(&p, &bone, &labels, &info));
   char tbn[32] = "automatic";
@@ -154,10 +160,7 @@ int tb_cmd_phantom(int argc, char **argv) {
     TRY(tb_io_write_volume_h5(out, bone, labels));
   } else {
     TRY(tb_io_write_nrrd(out, bone, TB_IO_F32, 1));
-    if (p.cortex_um > 0) {
-      TRY(labels_path(out, &label_file));
-      TRY(write_labels_nrrd(label_file, bone, labels));
-    }
+    if (label_file) TRY(write_labels_nrrd(label_file, bone, labels));
   }
 
   printf("%s: %d^3 voxels of %g um, trabecular BV/TV %.4f (target %.4f), Tb.Th %.1f um (target %.0f), "

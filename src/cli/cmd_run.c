@@ -65,8 +65,7 @@ int tb_cmd_run(int argc, char **argv) {
       TRY(tb_arg_value(argc, argv, &i, &o.labels));
     } else if (!strcmp(a, "--spacing")) {
       TRY(tb_arg_value(argc, argv, &i, &v));
-      TRY(tb_arg_double(a, v, &o.spacing_um));
-      CHECK(o.spacing_um > 0, TB_ERR_INPUT, "option --spacing: expected a voxel size above 0 um, got %s", v);
+      TRY(tb_arg_spacing(a, v, &o.spacing_um));
     } else if (!strcmp(a, "--threshold")) {
       TRY(tb_arg_value(argc, argv, &i, &v));
       TRY(tb_arg_double(a, v, &o.threshold));

@@ -59,3 +59,24 @@ void tb_log_warn(const char *fmt, ...) {
   fputc('\n', stderr);
   va_end(ap);
 }
+
+/* Sanitized builds (TRABECULA_SANITIZE, the fuzz preset) carry the
+ * sanitizer settings the tests need, so a test or the program run by hand on
+ * a fresh machine behaves as under ctest (tests/CMakeLists.txt says why:
+ * PoCL's dlopened kernels and a warm kernel cache crashed the leak
+ * checker's tracer). ASAN_OPTIONS and LSAN_OPTIONS still override. They live
+ * here because every program links this file. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TB_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TB_ASAN 1
+#endif
+#ifdef TB_ASAN
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "intercept_tls_get_addr=0"; }
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libpocl.so\nleak:libLLVM\n"; }
+#endif

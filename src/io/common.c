@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 size_t tb_io_raw_size(tb_io_raw t) {
@@ -47,28 +50,49 @@ cleanup:
   return st;
 }
 
-tb_status tb_io_slurp(const char *path, const char *what, uint8_t **buf, size_t *n) {
+tb_status tb_io_open_regular(const char *path, const char *what, FILE **out, size_t *size) {
+  tb_status st = TB_OK;
+  struct stat sb;
+  int fd = -1;
+  *out = NULL;
+  *size = 0;
+  CHECK(path && path[0], TB_ERR_INPUT, "no path given for the %s", what);
+  /* O_NONBLOCK: opening a named pipe must not wait for a writer. */
+  fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  CHECK(fd >= 0, TB_ERR_INPUT, "%s: cannot open the %s: %s", path, what, strerror(errno));
+  CHECK(fstat(fd, &sb) == 0, TB_ERR_INPUT, "%s: cannot inspect the %s: %s", path, what, strerror(errno));
+  CHECK(S_ISREG(sb.st_mode), TB_ERR_INPUT, "%s: the %s is %s, not a regular file; expected a file on disk", path, what,
+        S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a named pipe" : S_ISCHR(sb.st_mode) ?
+        "a character device" : S_ISBLK(sb.st_mode) ? "a block device" : S_ISSOCK(sb.st_mode) ? "a socket" :
+        "a special file");
+  int fl = fcntl(fd, F_GETFL);
+  CHECK(fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0, TB_ERR_INPUT, "%s: cannot read the %s: %s", path, what,
+        strerror(errno));
+  *out = fdopen(fd, "rb");
+  CHECK(*out, TB_ERR_INPUT, "%s: cannot open the %s: %s", path, what, strerror(errno));
+  fd = -1;
+  *size = (size_t)sb.st_size;
+cleanup:
+  if (fd >= 0) close(fd);
+  return st;
+}
+
+tb_status tb_io_slurp(const char *path, const char *what, size_t max, uint8_t **buf, size_t *n) {
   tb_status st = TB_OK;
   FILE *f = NULL;
   uint8_t *b = NULL;
-  size_t cap = 0, len = 0;
+  size_t size = 0, len = 0;
   *buf = NULL;
   *n = 0;
-  f = fopen(path, "rb");
-  CHECK(f, TB_ERR_INPUT, "%s: cannot open the %s: %s", path, what, strerror(errno));
-  for (;;) {
-    if (len == cap) {
-      size_t ncap = cap ? cap * 2 : (size_t)1 << 16;
-      uint8_t *nb = realloc(b, ncap);
-      CHECK(nb, TB_ERR_NOMEM, "%s: out of memory reading the %s (%zu bytes so far)", path, what, len);
-      b = nb;
-      cap = ncap;
-    }
-    size_t got = fread(b + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-  }
+  TRY(tb_io_open_regular(path, what, &f, &size));
+  /* Read what the file held when opened (capped at max), plus one byte to
+   * see whether it has grown or holds more than max. */
+  size_t cap = (size < max ? size : max) + 1;
+  b = malloc(cap);
+  CHECK(b, TB_ERR_NOMEM, "%s: out of memory reading the %s (%zu bytes)", path, what, cap);
+  len = fread(b, 1, cap, f);
   CHECK(!ferror(f), TB_ERR_INPUT, "%s: reading the %s failed: %s", path, what, strerror(errno));
+  CHECK(len < cap || cap > max, TB_ERR_INPUT, "%s: the %s grew while it was read; expected a finished file", path, what);
   *buf = b;
   *n = len;
   b = NULL;
@@ -144,9 +168,9 @@ tb_status tb_io_check_bytes(const char *path, size_t have, size_t need, int allo
   CHECK(have >= need, TB_ERR_INPUT, "%s: data holds %zu bytes, the header's sizes %d x %d x %d of %s need %zu",
         path, have, nx, ny, nz, tb_io_raw_name(t), need);
   CHECK(allow_more || have == need, TB_ERR_INPUT,
-        "%s: data holds %zu bytes, more than the %zu that the header's sizes %d x %d x %d of %s need; "
+        "%s: data holds more than the %zu bytes that the header's sizes %d x %d x %d of %s need; "
         "the header contradicts the data",
-        path, have, need, nx, ny, nz, tb_io_raw_name(t));
+        path, need, nx, ny, nz, tb_io_raw_name(t));
 cleanup:
   return st;
 }
@@ -220,8 +244,9 @@ tb_status tb_io_set_geometry(const char *path, const char *field, int have_spaci
   if (f == 0.0) f = 1.0;
   for (int k = 0; k < 3; k++) v->origin_um[k] = org[k] * f;
   if (override_um > 0.0) {
-    CHECK(isfinite(override_um), TB_ERR_INPUT, "--spacing %g: expected a positive finite voxel size in um",
-          override_um);
+    CHECK(isfinite(override_um) && override_um >= TB_IO_SPACING_MIN_UM && override_um <= TB_IO_SPACING_MAX_UM,
+          TB_ERR_INPUT, "--spacing %g: expected a voxel size from %g to %g um", override_um, TB_IO_SPACING_MIN_UM,
+          TB_IO_SPACING_MAX_UM);
     if (have_spacing)
       tb_log_info("%s: voxel size %g x %g x %g um from the header replaced by --spacing %g um", path,
                   sp[0] * f, sp[1] * f, sp[2] * f, override_um);
@@ -229,7 +254,12 @@ tb_status tb_io_set_geometry(const char *path, const char *field, int have_spaci
       tb_log_info("%s: voxel size %g um from --spacing", path, override_um);
     for (int k = 0; k < 3; k++) v->spacing_um[k] = override_um;
   } else if (have_spacing) {
-    for (int k = 0; k < 3; k++) v->spacing_um[k] = sp[k] * f;
+    for (int k = 0; k < 3; k++) {
+      v->spacing_um[k] = sp[k] * f;
+      CHECK(v->spacing_um[k] >= TB_IO_SPACING_MIN_UM && v->spacing_um[k] <= TB_IO_SPACING_MAX_UM, TB_ERR_INPUT,
+            "%s: %s gives voxel size %g um along %c; expected %g to %g um (pass --spacing UM if the header is wrong)",
+            path, field, v->spacing_um[k], "xyz"[k], TB_IO_SPACING_MIN_UM, TB_IO_SPACING_MAX_UM);
+    }
   } else {
     CHECK(!need_spacing, TB_ERR_INPUT, "%s: no voxel size in the header; pass --spacing UM", path);
   }

@@ -48,7 +48,13 @@ static tb_status attr_doubles(const char *path, hid_t loc, const char *where, co
   H5T_class_t c = H5Tget_class(t);
   CHECK(c == H5T_INTEGER || c == H5T_FLOAT, TB_ERR_INPUT, "%s: attribute %s of %s is not numeric; expected %d numbers",
         path, name, where, n);
+  size_t tsz = H5Tget_size(t);
+  CHECK(tsz >= 1 && tsz <= 8, TB_ERR_INPUT, "%s: attribute %s of %s has %zu-byte numbers; expected 1 to 8 bytes",
+        path, name, where, tsz);
   sp = H5Aget_space(a);
+  int arank = H5Sget_simple_extent_ndims(sp);
+  CHECK(arank == 0 || arank == 1, TB_ERR_INPUT, "%s: attribute %s of %s has rank %d; expected a list of %d numbers",
+        path, name, where, arank, n);
   hssize_t np = H5Sget_simple_extent_npoints(sp);
   CHECK(np == n, TB_ERR_INPUT, "%s: attribute %s of %s holds %lld values; expected %d", path, name, where,
         (long long)np, n);
@@ -76,7 +82,7 @@ static tb_status attr_string(const char *path, hid_t loc, const char *where, con
   t = H5Aget_type(a);
   CHECK(H5Tget_class(t) == H5T_STRING, TB_ERR_INPUT, "%s: attribute %s of %s is not a string", path, name, where);
   sp = H5Aget_space(a);
-  CHECK(H5Sget_simple_extent_npoints(sp) == 1, TB_ERR_INPUT, "%s: attribute %s of %s holds several strings; "
+  CHECK(H5Sget_simple_extent_ndims(sp) <= 1 && H5Sget_simple_extent_npoints(sp) == 1, TB_ERR_INPUT, "%s: attribute %s of %s holds several strings; "
         "expected one", path, name, where);
   mt = H5Tcopy(H5T_C_S1);
   if (H5Tis_variable_str(t) > 0) {
@@ -101,6 +107,62 @@ cleanup:
   if (sp >= 0) H5Sclose(sp);
   if (t >= 0) H5Tclose(t);
   if (a >= 0) H5Aclose(a);
+  return st;
+}
+
+/* Checks a dataset's storage against the file before HDF5 reads it: a
+ * damaged header can claim chunks larger than the dataset (HDF5 1.10 then
+ * reads past its own buffers), a contiguous block past the end of the file,
+ * a filter we cannot decode or more bytes than the file holds. */
+static tb_status check_storage(const char *path, hid_t f, hid_t d, const char *name, int rank, const hsize_t *dims,
+                               size_t need) {
+  tb_status st = TB_OK;
+  hid_t dcpl = H5I_INVALID_HID;
+  hsize_t fsize = 0;
+  CHECK(H5Fget_filesize(f, &fsize) >= 0, TB_ERR_INPUT, "%s: cannot tell the file's size", path);
+  hsize_t stored = H5Dget_storage_size(d);
+  CHECK(stored <= fsize, TB_ERR_INPUT, "%s: dataset %s claims %llu stored bytes in a file of %llu; the file is damaged",
+        path, name, (unsigned long long)stored, (unsigned long long)fsize);
+  dcpl = H5Dget_create_plist(d);
+  CHECK(dcpl >= 0, TB_ERR_INPUT, "%s: cannot read the storage layout of dataset %s", path, name);
+  H5D_layout_t layout = H5Pget_layout(dcpl);
+  if (layout == H5D_CONTIGUOUS) {
+    haddr_t at = H5Dget_offset(d);
+    CHECK(stored == need && at != HADDR_UNDEF && at <= fsize && stored <= fsize - at, TB_ERR_INPUT,
+          "%s: dataset %s stores %llu bytes at offset %llu of a %llu-byte file; its size needs %zu: the file is "
+          "truncated or damaged",
+          path, name, (unsigned long long)stored, (unsigned long long)at, (unsigned long long)fsize, need);
+  } else if (layout == H5D_CHUNKED) {
+    hsize_t chunk[H5S_MAX_RANK];
+    int crank = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk);
+    CHECK(crank == rank, TB_ERR_INPUT, "%s: dataset %s has chunks of rank %d for data of rank %d; the file is damaged",
+          path, name, crank, rank);
+    for (int i = 0; i < rank; i++)
+      CHECK(chunk[i] >= 1 && chunk[i] <= dims[i], TB_ERR_INPUT,
+            "%s: dataset %s has chunks of %llu along axis %d, which holds %llu values; the file is damaged", path,
+            name, (unsigned long long)chunk[i], i, (unsigned long long)dims[i]);
+    int nf = H5Pget_nfilters(dcpl);
+    CHECK(nf >= 0 && nf <= 8, TB_ERR_INPUT, "%s: dataset %s lists %d filters; the file is damaged", path, name, nf);
+    for (int i = 0; i < nf; i++) {
+      unsigned flags = 0, cd[8];
+      size_t ncd = 8;
+      char fname[64] = "";
+      H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
+      CHECK(id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32, TB_ERR_INPUT,
+            "%s: dataset %s uses HDF5 filter %d (%s); expected none, deflate (gzip), shuffle or fletcher32", path,
+            name, (int)id, fname[0] ? fname : "unknown");
+    }
+    /* deflate compresses at most ~1032:1 */
+    CHECK(need <= ((size_t)64 << 20) || stored >= need / 1100, TB_ERR_INPUT,
+          "%s: dataset %s claims %zu bytes but stores only %llu; the file is damaged", path, name, need,
+          (unsigned long long)stored);
+  } else {
+    CHECK(layout == H5D_COMPACT && need <= 65536, TB_ERR_INPUT,
+          "%s: dataset %s has an unknown storage layout (%d) or a compact one over 64 KiB; the file is damaged", path,
+          name, (int)layout);
+  }
+cleanup:
+  if (dcpl >= 0) H5Pclose(dcpl);
   return st;
 }
 
@@ -144,13 +206,10 @@ static tb_status read_dataset(const char *path, hid_t f, const char *name, const
   char field[300];
   snprintf(field, sizeof field, "dataset %s", name);
   TRY(tb_io_check_dims(path, field, nx, ny, nz, &count));
-  /* A damaged dataspace can claim far more than the file holds; deflate
-   * compresses at most ~1032:1, so refuse before allocating. */
-  hsize_t stored = H5Dget_storage_size(d);
-  size_t need = count * H5Tget_size(t);
-  CHECK(need <= ((size_t)64 << 20) || stored >= need / 1100, TB_ERR_INPUT,
-        "%s: dataset %s claims %lld x %lld x %lld values (%zu bytes) but stores only %llu bytes; the file is damaged",
-        path, name, (long long)nx, (long long)ny, (long long)nz, need, (unsigned long long)stored);
+  size_t tsz = H5Tget_size(t);
+  CHECK(tsz >= 1 && tsz <= 8, TB_ERR_INPUT, "%s: dataset %s has %zu-byte values; expected 1 to 8 bytes", path, name,
+        tsz);
+  TRY(check_storage(path, f, d, name, rank, dims, count * tsz));
   TRY(tb_volume_create((int32_t)nx, (int32_t)ny, (int32_t)nz, &v));
   CHECK(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->data) >= 0, TB_ERR_INPUT,
         "%s: cannot read dataset %s; the file is truncated or damaged", path, name);
@@ -303,7 +362,7 @@ cleanup:
   return st;
 }
 
-tb_status tb_io_read_h5(const char *path, double override_um, int need_spacing, tb_volume **out) {
+static tb_status read_h5_here(const char *path, double override_um, int need_spacing, tb_volume **out) {
   tb_status st = TB_OK;
   hid_t f = H5I_INVALID_HID;
   quiet_h5 q;
@@ -324,7 +383,7 @@ cleanup:
   return st;
 }
 
-tb_status tb_io_read_h5_labels(const char *path, int32_t nx, int32_t ny, int32_t nz, uint8_t **out, int *found) {
+static tb_status read_labels_here(const char *path, int32_t nx, int32_t ny, int32_t nz, uint8_t **out, int *found) {
   tb_status st = TB_OK;
   hid_t f = H5I_INVALID_HID, d = H5I_INVALID_HID, sp = H5I_INVALID_HID, t = H5I_INVALID_HID;
   uint8_t *lab = NULL;
@@ -344,10 +403,13 @@ tb_status tb_io_read_h5_labels(const char *path, int32_t nx, int32_t ny, int32_t
   int rank = H5Sget_simple_extent_ndims(sp);
   CHECK(rank == 3, TB_ERR_INPUT, "%s: dataset /compartment has rank %d; expected 3 ([nz][ny][nx])", path, rank);
   H5Sget_simple_extent_dims(sp, dims, NULL);
+  CHECK(H5Tget_size(t) >= 1 && H5Tget_size(t) <= 8, TB_ERR_INPUT,
+        "%s: dataset /compartment has %zu-byte values; expected 1 to 8 bytes", path, H5Tget_size(t));
   CHECK((int64_t)dims[0] == nz && (int64_t)dims[1] == ny && (int64_t)dims[2] == nx, TB_ERR_INPUT,
         "%s: label map /compartment is %llu x %llu x %llu voxels; expected %d x %d x %d like the volume", path,
         (unsigned long long)dims[2], (unsigned long long)dims[1], (unsigned long long)dims[0], nx, ny, nz);
   size_t n = (size_t)nx * ny * nz;
+  TRY(check_storage(path, f, d, "/compartment", rank, dims, n * H5Tget_size(t)));
   lab = malloc(n ? n : 1);
   CHECK(lab, TB_ERR_NOMEM, "out of memory for a %d x %d x %d label map", nx, ny, nz);
   CHECK(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, lab) >= 0, TB_ERR_INPUT,
@@ -366,5 +428,77 @@ cleanup:
   if (d >= 0) H5Dclose(d);
   if (f >= 0) H5Fclose(f);
   h5_loud(&q);
+  return st;
+}
+
+/* ---- the readers as the rest of the program sees them -------------------
+ * HDF5 1.10 is not robust against hostile files (one changed byte can make
+ * it crash or overrun its own buffers), so the file is parsed in a child
+ * process (tb_io_in_child): a crash there is an error naming the file. */
+
+static tb_status volume_job(const char *path, const void *arg, tb_io_payload *out) {
+  tb_status st = TB_OK;
+  const double *a = arg; /* override_um, need_spacing */
+  tb_volume *v = NULL;
+  TRY(read_h5_here(path, a[0], (int)a[1], &v));
+  out->nx = v->nx, out->ny = v->ny, out->nz = v->nz;
+  for (int k = 0; k < 3; k++) out->spacing_um[k] = v->spacing_um[k], out->origin_um[k] = v->origin_um[k];
+  out->found = 1;
+  out->data = v->data;
+  v->data = NULL;
+cleanup:
+  tb_volume_destroy(&v);
+  return st;
+}
+
+tb_status tb_io_read_h5(const char *path, double override_um, int need_spacing, tb_volume **out) {
+  tb_status st = TB_OK;
+  tb_io_payload pl = {0};
+  tb_volume *v = NULL;
+  const double arg[2] = {override_um, need_spacing};
+  *out = NULL;
+  TRY(tb_io_in_child(path, "HDF5 file", volume_job, arg, sizeof(float), &pl));
+  v = calloc(1, sizeof *v);
+  CHECK(v, TB_ERR_NOMEM, "out of memory");
+  v->nx = pl.nx, v->ny = pl.ny, v->nz = pl.nz;
+  for (int k = 0; k < 3; k++) v->spacing_um[k] = pl.spacing_um[k], v->origin_um[k] = pl.origin_um[k];
+  v->data = pl.data;
+  pl.data = NULL;
+  *out = v;
+  v = NULL;
+cleanup:
+  free(pl.data);
+  tb_volume_destroy(&v);
+  return st;
+}
+
+static tb_status labels_job(const char *path, const void *arg, tb_io_payload *out) {
+  tb_status st = TB_OK;
+  const int32_t *n = arg;
+  uint8_t *lab = NULL;
+  int found = 0;
+  TRY(read_labels_here(path, n[0], n[1], n[2], &lab, &found));
+  out->nx = n[0], out->ny = n[1], out->nz = n[2];
+  out->found = found;
+  out->data = lab;
+cleanup:
+  return st;
+}
+
+tb_status tb_io_read_h5_labels(const char *path, int32_t nx, int32_t ny, int32_t nz, uint8_t **out, int *found) {
+  tb_status st = TB_OK;
+  tb_io_payload pl = {0};
+  const int32_t n[3] = {nx, ny, nz};
+  *out = NULL;
+  *found = 0;
+  TRY(tb_io_in_child(path, "HDF5 label file", labels_job, n, 1, &pl));
+  CHECK(!pl.found || (pl.nx == nx && pl.ny == ny && pl.nz == nz), TB_ERR_INPUT,
+        "%s: label map is %d x %d x %d voxels; expected %d x %d x %d like the volume", path, pl.nx, pl.ny, pl.nz, nx,
+        ny, nz);
+  *found = pl.found;
+  *out = pl.data;
+  pl.data = NULL;
+cleanup:
+  free(pl.data);
   return st;
 }

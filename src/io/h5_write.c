@@ -133,8 +133,9 @@ tb_status tb_io_write_volume_h5(const char *path, const tb_volume *v, const uint
                       4));
   H5Dclose(d);
   d = H5I_INVALID_HID;
-  CHECK(H5Fclose(f) >= 0, TB_ERR_IO, "%s: closing the file failed (disk full?)", path);
-  f = H5I_INVALID_HID;
+  herr_t closed = H5Fclose(f);
+  f = H5I_INVALID_HID; /* never closed twice: HDF5 1.10 crashes on that after a failed close */
+  CHECK(closed >= 0, TB_ERR_IO, "%s: closing the file failed (disk full?)", path);
   created = 0;
   TRY(tb_io_commit(tmp, path));
 cleanup:

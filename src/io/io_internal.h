@@ -26,8 +26,14 @@ const char *tb_io_raw_name(tb_io_raw t);
 tb_status tb_io_check_dims(const char *path, const char *field, int64_t nx, int64_t ny, int64_t nz,
                            size_t *count);
 
-/* Reads a whole file. what says what it is ("data file" ...) for messages. */
-tb_status tb_io_slurp(const char *path, const char *what, uint8_t **buf, size_t *n);
+/* Opens a regular file for reading; a directory, named pipe or device (also
+ * through a symlink) is an input error, found without blocking. *size is
+ * its size when opened. what names it ("data file" ...) for messages. */
+tb_status tb_io_open_regular(const char *path, const char *what, FILE **f, size_t *size);
+/* Reads a regular file (tb_io_open_regular), at most max bytes plus one
+ * so that a caller can tell "more than max" (*n == max + 1); SIZE_MAX for
+ * all of it. */
+tb_status tb_io_slurp(const char *path, const char *what, size_t max, uint8_t **buf, size_t *n);
 
 /* Inflates a zlib or gzip stream into a new buffer; the output grows with the
  * data actually decoded, and more than need bytes is an error. */
@@ -70,6 +76,19 @@ int tb_io_has_ext(const char *path, const char *ext);
 /* Reads up to max numbers separated by spaces or commas ("nan" accepted);
  * returns how many, or -1 on text that is not a number or too many. */
 int tb_io_parse_numbers(const char *s, double *out, int max);
+
+/* What a reader run in a child process sends back: a volume's geometry and
+ * nx*ny*nz values of elem bytes (data malloc'd; NULL when !found). */
+typedef struct tb_io_payload {
+  int32_t nx, ny, nz, found;
+  double spacing_um[3], origin_um[3];
+  void *data;
+} tb_io_payload;
+typedef tb_status (*tb_io_child_fn)(const char *path, const void *arg, tb_io_payload *out);
+/* Runs fn in a child process (isolate.c); a crash or signal there becomes
+ * TB_ERR_INPUT naming path and what ("HDF5 file"). */
+tb_status tb_io_in_child(const char *path, const char *what, tb_io_child_fn fn, const void *arg, size_t elem,
+                         tb_io_payload *out);
 
 /* Format readers, dispatched from tb_io_read_volume. need_spacing == 0
  * accepts a header without voxel size (spacing left at 1 um, no error). */

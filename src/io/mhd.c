@@ -60,7 +60,7 @@ tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing,
   char data_file[4096] = "";
   const char *sp_field = "ElementSpacing";
 
-  TRY(tb_io_slurp(path, "MetaImage header", &file, &flen));
+  TRY(tb_io_slurp(path, "MetaImage header", SIZE_MAX, &file, &flen));
   size_t pos = 0, data_at = flen;
   while (pos < flen) {
     size_t e = pos;
@@ -120,7 +120,8 @@ tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing,
       compressed = parse_bool(val);
     } else if (strcasecmp(key, "HeaderSize") == 0) {
       header_size = atoll(val);
-      CHECK(header_size >= -1, TB_ERR_INPUT, "%s: HeaderSize = %s; expected -1 or a count >= 0", path, val);
+      CHECK(header_size >= -1 && header_size <= (1LL << 50), TB_ERR_INPUT,
+            "%s: HeaderSize = %s; expected -1 or a count from 0 to 2^50", path, val);
     } else if (strcasecmp(key, "DistanceUnits") == 0) {
       if (strcmp(val, "?") != 0 && val[0]) {
         to_um = tb_io_unit_to_um(val);
@@ -162,11 +163,14 @@ tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing,
                                             : snprintf(dpath, sizeof dpath, "%.*s/%s", (int)(slash - path), path,
                                                        data_file);
     CHECK(len > 0 && (size_t)len < sizeof dpath, TB_ERR_INPUT, "%s: ElementDataFile path is too long", path);
-    TRY(tb_io_slurp(dpath, "MetaImage data file (named by ElementDataFile)", &dfile, &dlen));
+    /* Raw data need not be read past what the header's sizes promise. */
+    size_t max = !compressed && header_size >= 0 ? need + (size_t)header_size : SIZE_MAX;
+    TRY(tb_io_slurp(dpath, "MetaImage data file (named by ElementDataFile)", max, &dfile, &dlen));
     data = dfile;
     dsize = dlen;
   }
-  TRY(tb_volume_create(nx, ny, nz, &v));
+  /* Both branches check the data against DimSize before the volume is
+   * allocated: a header may claim 2^34 voxels over 1 kB. */
   if (compressed) {
     CHECK(header_size >= 0 && (unsigned long long)header_size <= dsize, TB_ERR_INPUT,
           "%s: HeaderSize = %lld does not fit the %zu data bytes", path, header_size, dsize);
@@ -177,6 +181,7 @@ tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing,
           "contradicts the data",
           path, need, nx, ny, nz, tb_io_raw_name(type));
     TRY(tb_io_check_bytes(path, got, need, 0, nx, ny, nz, type));
+    TRY(tb_volume_create(nx, ny, nz, &v));
     tb_io_decode(inflated, type, msb, count, v->data);
   } else {
     if (header_size == -1) {
@@ -190,6 +195,7 @@ tb_status tb_io_read_mhd(const char *path, double override_um, int need_spacing,
       dsize -= (size_t)header_size;
     }
     TRY(tb_io_check_bytes(path, dsize, need, 0, nx, ny, nz, type));
+    TRY(tb_volume_create(nx, ny, nz, &v));
     tb_io_decode(data, type, msb, count, v->data);
   }
   TRY(tb_io_set_geometry(path, sp_field, have_sp, sp, org, to_um, override_um, need_spacing, v));

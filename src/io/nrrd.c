@@ -209,10 +209,12 @@ static tb_status parse_field(const char *path, nrrd_header *h, const char *key, 
     strcpy(h->data_file, val);
   } else if (strcasecmp(key, "byte skip") == 0 || strcasecmp(key, "byteskip") == 0) {
     h->byte_skip = atoll(val);
-    CHECK(h->byte_skip >= -1, TB_ERR_INPUT, "%s: field 'byte skip: %s': expected -1 or a count >= 0", path, val);
+    CHECK(h->byte_skip >= -1 && h->byte_skip <= (1LL << 50), TB_ERR_INPUT,
+          "%s: field 'byte skip: %s': expected -1 or a count from 0 to 2^50", path, val);
   } else if (strcasecmp(key, "line skip") == 0 || strcasecmp(key, "lineskip") == 0) {
     h->line_skip = atoll(val);
-    CHECK(h->line_skip >= 0, TB_ERR_INPUT, "%s: field 'line skip: %s': expected a count >= 0", path, val);
+    CHECK(h->line_skip >= 0 && h->line_skip <= (1LL << 40), TB_ERR_INPUT,
+          "%s: field 'line skip: %s': expected a count from 0 to 2^40", path, val);
   }
   /* Other fields (content, kinds, centers, min, max, ...) carry nothing we use. */
 cleanup:
@@ -243,7 +245,7 @@ tb_status tb_io_read_nrrd(const char *path, double override_um, int need_spacing
   h = calloc(1, sizeof *h);
   CHECK(h, TB_ERR_NOMEM, "out of memory");
   h->endian = -1;
-  TRY(tb_io_slurp(path, "NRRD file", &file, &flen));
+  TRY(tb_io_slurp(path, "NRRD file", SIZE_MAX, &file, &flen));
   CHECK(flen >= 8 && memcmp(file, "NRRD000", 7) == 0 && file[7] >= '1' && file[7] <= '9', TB_ERR_INPUT,
         "%s: not a NRRD file; expected it to start with NRRD0001..NRRD0005", path);
 
@@ -362,7 +364,9 @@ tb_status tb_io_read_nrrd(const char *path, double override_um, int need_spacing
   if (h->data_file[0]) {
     char dpath[4096];
     TRY(sibling_path(path, h->data_file, dpath, sizeof dpath));
-    TRY(tb_io_slurp(dpath, "NRRD data file (named by the header's 'data file' field)", &dfile, &dlen));
+    /* Raw data need not be read past what the header's sizes promise. */
+    size_t max = h->enc == ENC_RAW && h->byte_skip >= 0 && h->line_skip == 0 ? need + (size_t)h->byte_skip : SIZE_MAX;
+    TRY(tb_io_slurp(dpath, "NRRD data file (named by the header's 'data file' field)", max, &dfile, &dlen));
     data = dfile;
     dsize = dlen;
   } else {
@@ -376,7 +380,8 @@ tb_status tb_io_read_nrrd(const char *path, double override_um, int need_spacing
     data = nl + 1;
   }
 
-  TRY(tb_volume_create(nx, ny, nz, &v));
+  /* Every branch checks the data against the header's sizes before the
+   * volume is allocated: a header may claim 2^34 voxels over 1 kB. */
   if (h->enc == ENC_RAW) {
     if (h->byte_skip == -1) {
       TRY(tb_io_check_bytes(path, dsize, need, 1, nx, ny, nz, h->type));
@@ -389,6 +394,7 @@ tb_status tb_io_read_nrrd(const char *path, double override_um, int need_spacing
       dsize -= (size_t)h->byte_skip;
     }
     TRY(tb_io_check_bytes(path, dsize, need, 0, nx, ny, nz, h->type));
+    TRY(tb_volume_create(nx, ny, nz, &v));
     tb_io_decode(data, h->type, h->endian == 1, count, v->data);
   } else if (h->enc == ENC_GZIP) {
     CHECK(h->byte_skip >= 0, TB_ERR_INPUT, "%s: field 'byte skip: -1' is only allowed with raw encoding", path);
@@ -400,9 +406,15 @@ tb_status tb_io_read_nrrd(const char *path, double override_um, int need_spacing
           path, want, nx, ny, nz, tb_io_raw_name(h->type));
     TRY(tb_io_check_bytes(path, got - (got < (size_t)h->byte_skip ? got : (size_t)h->byte_skip), need, 0, nx, ny,
                           nz, h->type));
+    TRY(tb_volume_create(nx, ny, nz, &v));
     tb_io_decode(inflated + h->byte_skip, h->type, h->endian == 1, count, v->data);
   } else {
-    /* ascii: whitespace- or comma-separated numbers. */
+    /* ascii: whitespace- or comma-separated numbers, each at least one
+     * character and a separator. */
+    CHECK(count <= dsize / 2 + 1, TB_ERR_INPUT,
+          "%s: ascii data of %zu bytes cannot hold the %zu values that the header's sizes %d x %d x %d need", path,
+          dsize, count, nx, ny, nz);
+    TRY(tb_volume_create(nx, ny, nz, &v));
     size_t i = 0, p = 0;
     char num[64];
     while (p < dsize) {

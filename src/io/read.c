@@ -9,6 +9,7 @@
 #include "io/io_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,13 +28,13 @@ static tb_status detect(const char *path, fmt *f) {
   unsigned char magic[132] = {0};
   static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   *f = FMT_UNKNOWN;
+  size_t size = 0;
   CHECK(path && path[0], TB_ERR_INPUT, "no input volume path given");
   if (tb_io_is_dir(path) || tb_io_is_glob(path)) {
     *f = FMT_SERIES;
     goto cleanup;
   }
-  fp = fopen(path, "rb");
-  CHECK(fp, TB_ERR_INPUT, "%s: cannot open the input volume: %s", path, strerror(errno));
+  TRY(tb_io_open_regular(path, "input volume", &fp, &size));
   size_t n = fread(magic, 1, sizeof magic, fp);
   if (n >= 7 && memcmp(magic, "NRRD000", 7) == 0) *f = FMT_NRRD;
   else if (n >= 8 && memcmp(magic, h5sig, 8) == 0) *f = FMT_H5;
@@ -114,7 +115,15 @@ static tb_status read_any(const char *path, double override_um, int need_spacing
   else if (f == FMT_DICOM) TRY(tb_io_read_dicom(path, one, 1, override_um, need_spacing, out));
   else if (f == FMT_SERIES) TRY(read_series(path, override_um, need_spacing, out));
   else TRY(tb_io_read_h5(path, override_um, need_spacing, out));
+  size_t n = tb_volume_count(*out);
+  for (size_t i = 0; i < n; i++) {
+    float x = (*out)->data[i];
+    CHECK(isfinite(x), TB_ERR_INPUT, "%s: voxel (%zu, %zu, %zu) holds %s; expected finite values", path,
+          i % (size_t)(*out)->nx, i / (size_t)(*out)->nx % (size_t)(*out)->ny,
+          i / ((size_t)(*out)->nx * (size_t)(*out)->ny), isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf");
+  }
 cleanup:
+  if (st != TB_OK) tb_volume_destroy(out);
   return st;
 }
 

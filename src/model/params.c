@@ -7,10 +7,15 @@
  * (osteocyte apoptosis after estrogen loss), Griffith 2012 (marrow fat).
  * Values marked [calibrated] were set so the two scenarios meet MODEL.md's
  * targets; [estimate] are order-of-magnitude choices. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "trabecula/params.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,38 +289,150 @@ tb_status tb_params_set_assignment(tb_params *p, const char *assignment) {
   return tb_params_set(p, "--set", buf, dot + 1, eq + 1);
 }
 
+/* Scenario files are parsed by inih through our own line reader, which
+ * makes inih's silent choices errors: a line longer than inih's buffer is
+ * an error naming the line (inih would cut it and read the tail as a
+ * setting, even the tail of a comment); a section
+ * that appears twice, a key given twice, a NUL byte, and a file with no
+ * setting at all are errors too. */
 typedef struct ini_ctx {
   tb_params *p;
   int failed;
   char msg[2560];
+  const char *text;
+  size_t pos, len;
+  int line;       /* lines handed to inih so far */
+  int bad_line;   /* a line the reader refused (msg says why) */
+  int settings;   /* key = value lines */
+  int *key_line;  /* per table row: the line that set it, 0 if none */
+  char sections[64][128];
+  int section_line[64], nsections;
 } ini_ctx;
+
+static char *scenario_reader(char *str, int num, void *user) {
+  ini_ctx *c = user;
+  if (c->pos >= c->len || c->bad_line || c->failed || num < 4) return NULL;
+  const char *l = c->text + c->pos;
+  const char *nl = memchr(l, '\n', c->len - c->pos);
+  size_t n = nl ? (size_t)(nl - l) : c->len - c->pos; /* without the newline */
+  c->pos += n + (nl ? 1 : 0);
+  c->line++;
+  if (memchr(l, '\0', n)) {
+    c->bad_line = c->line;
+    snprintf(c->msg, sizeof c->msg, "holds a NUL byte; expected a text file");
+    return NULL;
+  }
+  size_t lead = 0;
+  while (lead < n && (l[lead] == ' ' || l[lead] == '\t')) lead++;
+  size_t room = (size_t)num - 2; /* inih's buffer holds the line, a newline and a NUL */
+  if (n > room) {
+    c->bad_line = c->line;
+    snprintf(c->msg, sizeof c->msg,
+             "line of %zu characters; at most %zu are allowed, comments included (split it or shorten it)", n, room);
+    return NULL;
+  }
+  if (lead < n && l[lead] == '[') {
+    const char *end = memchr(l + lead, ']', n - lead);
+    size_t sn = end ? (size_t)(end - l - lead - 1) : 0;
+    if (end && sn < sizeof c->sections[0]) {
+      char name[128];
+      memcpy(name, l + lead + 1, sn);
+      name[sn] = '\0';
+      for (int k = 0; k < c->nsections; k++)
+        if (!strcmp(c->sections[k], name)) {
+          c->bad_line = c->line;
+          snprintf(c->msg, sizeof c->msg, "section [%s] appears again (first on line %d); give each section once",
+                   name, c->section_line[k]);
+          return NULL;
+        }
+      if (c->nsections < 64) {
+        strcpy(c->sections[c->nsections], name);
+        c->section_line[c->nsections++] = c->line;
+      }
+    }
+  }
+  memcpy(str, l, n);
+  str[n] = '\n';
+  str[n + 1] = '\0';
+  return str;
+}
 
 static int scenario_line(void *user, const char *section, const char *key, const char *value) {
   ini_ctx *c = user;
   if (c->failed) return 0;
+  c->settings++;
   if (set_quiet(c->p, section, key, value, c->msg, sizeof c->msg) != TB_OK) {
     c->failed = 1;
     return 0;
   }
+  int row = (int)(tb_param_find(section, key) - tb_param_table);
+  if (c->key_line[row]) {
+    snprintf(c->msg, sizeof c->msg, "%s.%s is given again (first on line %d); give each key once", section, key,
+             c->key_line[row]);
+    c->failed = 1;
+    return 0;
+  }
+  c->key_line[row] = c->line;
   return 1;
 }
 
-static tb_status ini_result(const char *name, int r, const ini_ctx *c) {
-  if (r == 0) return TB_OK;
-  if (r == -1) return tb_error(TB_ERR_INPUT, "%s: cannot open the scenario file", name);
-  if (r == -2) return tb_error(TB_ERR_NOMEM, "%s: out of memory while parsing", name);
-  if (c->failed) return tb_error(TB_ERR_INPUT, "%s:%d: %s", name, r, c->msg);
-  return tb_error(TB_ERR_INPUT, "%s:%d: expected '[section]' or 'key = value'", name, r);
+static tb_status load(tb_params *p, const char *name, const char *text, size_t len) {
+  tb_status st = TB_OK;
+  ini_ctx *c = calloc(1, sizeof *c);
+  CHECK(c, TB_ERR_NOMEM, "%s: out of memory while parsing", name);
+  c->key_line = calloc((size_t)tb_param_count, sizeof *c->key_line);
+  CHECK(c->key_line, TB_ERR_NOMEM, "%s: out of memory while parsing", name);
+  c->p = p, c->text = text, c->len = len;
+  int r = ini_parse_stream(scenario_reader, c, scenario_line, c);
+  CHECK(r != -2, TB_ERR_NOMEM, "%s: out of memory while parsing", name);
+  CHECK(!c->failed, TB_ERR_INPUT, "%s:%d: %s", name, r > 0 ? r : c->line, c->msg);
+  CHECK(r <= 0, TB_ERR_INPUT, "%s:%d: expected '[section]' or 'key = value'", name, r);
+  CHECK(!c->bad_line, TB_ERR_INPUT, "%s:%d: %s", name, c->bad_line, c->msg);
+  CHECK(c->settings > 0, TB_ERR_INPUT,
+        "%s: holds no settings; expected [section] lines with 'key = value' under them (trabecula run --help lists "
+        "them; an empty scenario would silently run the defaults)",
+        name);
+cleanup:
+  if (c) free(c->key_line);
+  free(c);
+  return st;
 }
 
 tb_status tb_params_load_text(tb_params *p, const char *name, const char *text) {
-  ini_ctx c = {.p = p};
-  return ini_result(name, ini_parse_string(text, scenario_line, &c), &c);
+  return load(p, name, text, strlen(text));
 }
 
 tb_status tb_params_load_file(tb_params *p, const char *path) {
-  ini_ctx c = {.p = p};
-  return ini_result(path, ini_parse(path, scenario_line, &c), &c);
+  tb_status st = TB_OK;
+  enum { MAX_BYTES = 1 << 20 };
+  char *text = NULL;
+  struct stat sb;
+  int fd = -1;
+  CHECK(path && path[0], TB_ERR_INPUT, "no scenario file name given");
+  /* O_NONBLOCK: a named pipe must not make us wait for a writer. */
+  fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  CHECK(fd >= 0, TB_ERR_INPUT, "%s: cannot open the scenario file: %s", path, strerror(errno));
+  CHECK(fstat(fd, &sb) == 0, TB_ERR_INPUT, "%s: cannot inspect the scenario file: %s", path, strerror(errno));
+  CHECK(S_ISREG(sb.st_mode), TB_ERR_INPUT, "%s: the scenario is %s, not a file; expected an INI file", path,
+        S_ISDIR(sb.st_mode) ? "a directory" : "a pipe or device");
+  CHECK(sb.st_size <= MAX_BYTES, TB_ERR_INPUT, "%s: the scenario file holds %lld bytes; expected at most %d", path,
+        (long long)sb.st_size, (int)MAX_BYTES);
+  text = malloc((size_t)sb.st_size + 1);
+  CHECK(text, TB_ERR_NOMEM, "%s: out of memory reading the scenario file", path);
+  size_t len = 0;
+  while (len < (size_t)sb.st_size) {
+    ssize_t r = read(fd, text + len, (size_t)sb.st_size - len);
+    if (r < 0 && errno == EINTR) continue;
+    CHECK(r >= 0, TB_ERR_INPUT, "%s: reading the scenario file failed: %s", path, strerror(errno));
+    if (r == 0) break;
+    len += (size_t)r;
+  }
+  text[len] = '\0';
+  TRY(load(p, path, text, len));
+cleanup:
+  if (fd >= 0) close(fd);
+  free(text);
+  return st;
 }
 
 /* The systemic schedule is shared with the device (kernels/estrogen.cl). */

@@ -88,6 +88,7 @@ static int dir_has_entries(const char *path) {
 static tb_status choose_outdir(run_ctx *c) {
   tb_status st = TB_OK;
   if (c->o->outdir) {
+    CHECK(c->o->outdir[0], TB_ERR_INPUT, "-o: the folder name is empty; name a new folder for the results");
     CHECK(strlen(c->o->outdir) < 900, TB_ERR_INPUT, "-o %s: path too long", c->o->outdir);
     /* "out/" names the folder "out": the partial folder goes beside it. */
     char name[1024];
@@ -97,6 +98,11 @@ static tb_status choose_outdir(run_ctx *c) {
     CHECK(strcmp(base, ".") && strcmp(base, "..") && strcmp(name, "/"), TB_ERR_INPUT,
           "-o %s: name a new folder for the results, not '.', '..' or '/'", c->o->outdir);
     struct stat sb;
+    /* The results are renamed onto the name at the end, which a symlink
+     * (dangling or not) would make fail after the whole run. */
+    CHECK(lstat(name, &sb) != 0 || !S_ISLNK(sb.st_mode), TB_ERR_INPUT,
+          "-o %s: is a symbolic link%s; name a new folder (or the link's target) instead", c->o->outdir,
+          stat(name, &sb) != 0 ? " to nothing" : "");
     if (stat(name, &sb) == 0) {
       CHECK(S_ISDIR(sb.st_mode), TB_ERR_INPUT, "-o %s: exists and is not a directory", c->o->outdir);
       CHECK(!dir_has_entries(name), TB_ERR_INPUT,
@@ -120,6 +126,9 @@ static tb_status choose_outdir(run_ctx *c) {
     CHECK(stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode), TB_ERR_INPUT,
           "-o %s: the folder %s, where it would go, does not exist", c->outdir, parent);
   }
+  const char *where = !slash ? "." : slash == parent ? "/" : parent;
+  CHECK(access(where, W_OK | X_OK) == 0, TB_ERR_INPUT, "-o %s: the folder %s, where it would go, is not writable",
+        c->outdir, where);
   snprintf(c->partial, sizeof c->partial, "%s.partial-%ld", c->outdir, (long)getpid());
 cleanup:
   return st;
@@ -449,39 +458,71 @@ cleanup:
 }
 
 /* Runs tools/plot_morphometry.py without a shell (paths may hold any
- * character); 0 when it wrote the plot. */
-static int run_plot_tool(run_ctx *c) {
+ * character); 0 when it wrote the plot, else why in why[] (the script's
+ * last line of stderr: a missing matplotlib and a full disk read
+ * differently). */
+static int run_plot_tool(run_ctx *c, char *why, size_t nwhy) {
 #ifdef TB_TOOLS_DIR
   char script[1200], csv[1200], png[1200];
   snprintf(script, sizeof script, "%s/plot_morphometry.py", TB_TOOLS_DIR);
   snprintf(csv, sizeof csv, "%s/morphometry.csv", c->partial);
   snprintf(png, sizeof png, "%s/morphometry.png", c->partial);
+  snprintf(why, nwhy, "it needs /usr/bin/python3 and %.500s", script);
   if (access("/usr/bin/python3", X_OK) != 0 || access(script, R_OK) != 0) return 1;
+  int fds[2];
+  if (pipe(fds) != 0) return 1;
   fflush(NULL);
   pid_t pid = fork();
-  if (pid < 0) return 1;
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return 1;
+  }
   if (pid == 0) {
     int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) {
-      dup2(null, 1);
-      dup2(null, 2);
-    }
+    if (null >= 0) dup2(null, 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
     char *argv[] = {"/usr/bin/python3", script, csv, "-o", png, "--labels", c->outdir, NULL};
     execv(argv[0], argv);
     _exit(127);
   }
+  close(fds[1]);
+  /* Keep the last non-empty line of what the script says. */
+  char buf[4096], last[512] = "";
+  size_t len = 0;
+  ssize_t r;
+  while ((r = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0 || (r < 0 && errno == EINTR)) {
+    if (r < 0) continue;
+    len += (size_t)r;
+    buf[len] = '\0';
+    char *nl;
+    while ((nl = strchr(buf, '\n')) != NULL) {
+      *nl = '\0';
+      if (buf[0]) snprintf(last, sizeof last, "%.500s", buf);
+      memmove(buf, nl + 1, len - (size_t)(nl + 1 - buf) + 1);
+      len = strlen(buf);
+    }
+    if (len == sizeof buf - 1) len = 0; /* a line longer than the buffer: drop it */
+  }
+  if (len && buf[0]) snprintf(last, sizeof last, "%.500s", buf);
+  close(fds[0]);
   int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return 1;
-  return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!ok) snprintf(why, nwhy, "tools/plot_morphometry.py: %s", last[0] ? last : "failed without a message");
+  return !ok;
 #else
   (void)c;
+  snprintf(why, nwhy, "this build has no tools folder");
   return 1;
 #endif
 }
 
 static void run_plot(run_ctx *c) {
-  if (run_plot_tool(c) != 0)
-    tb_log_warn("morphometry.png not written (needs python3-matplotlib; run tools/plot_morphometry.py yourself)");
+  char why[700];
+  if (run_plot_tool(c, why, sizeof why) != 0)
+    tb_log_warn("morphometry.png not written: %s (the CSV is complete; run tools/plot_morphometry.py yourself)", why);
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
@@ -504,9 +545,9 @@ tb_status tb_run(const tb_run_options *o) {
   double balance_rel = 0.0;
 
   /* 1. Everything that can be checked, before any output exists. */
+  TRY(choose_outdir(&c));
   TRY(load_params(&c));
   TRY(load_sample(&c));
-  TRY(choose_outdir(&c));
   TRY(tb_dev_create(o->device, &c.dev));
   tb_log_info("device: %s", tb_dev_name(c.dev));
   tb_log_info("sample: %s (%d x %d x %d, %g um)", c.input_desc, c.bone->nx, c.bone->ny, c.bone->nz,

@@ -131,8 +131,32 @@ static int device_schedule_equals_host_schedule(void) {
   return 0;
 }
 
+/* inih would cut a long line and read its tail as a setting, and take the
+ * last of two values; every such file is refused, with its line. */
+static int scenario_text_that_inih_would_misread_is_refused(void) {
+  tb_params p, d;
+  tb_params_default(&d);
+  char longc[400] = "[estrogen]\n; ";
+  while (strlen(longc) < 260) strcat(longc, ".");
+  strcat(longc, "loss = 0.9\n");
+  const char *bad[] = {longc, "", "; only a comment\n[run]\n", "[estrogen]\nloss = 0.9\nloss = 0.1\n",
+                       "[run]\nyears = 1\n[estrogen]\nloss = 0.5\n[run]\nseed = 2\n"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    tb_params_default(&p);
+    EXPECT(tb_params_load_text(&p, "bad.ini", bad[i]) == TB_ERR_INPUT);
+  }
+  tb_params_default(&p);
+  EXPECT(tb_params_load_text(&p, "ok.ini", "[estrogen]\n; a comment\nloss = 0.25\n[run]\nseed = 3\n") == TB_OK);
+  EXPECT_NEAR(p.estrogen_loss, 0.25, 0);
+  /* A directory is not a scenario. */
+  tb_params_default(&p);
+  EXPECT(tb_params_load_file(&p, TB_SOURCE_DIR "/data") == TB_ERR_INPUT);
+  EXPECT(memcmp(&p, &d, sizeof p) == 0);
+  return 0;
+}
+
 int main(void) {
   return TB_RUN(scenario_files_set_every_parameter, builtin_scenarios_match_the_files,
-                bad_values_are_rejected_with_their_key, philox_matches_random123_known_answers,
+                bad_values_are_rejected_with_their_key, scenario_text_that_inih_would_misread_is_refused, philox_matches_random123_known_answers,
                 estrogen_falls_after_menopause_and_hormone_therapy_restores_it, device_schedule_equals_host_schedule);
 }
