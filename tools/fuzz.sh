@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (cmake --preset fuzz: clang, ASan, UBSan) and
 # runs each for SECONDS (default 60), one after the other.
 #
-#   tools/fuzz.sh [SECONDS] [TARGET ...]     targets: nrrd mhd h5 scenario
+#   tools/fuzz.sh [SECONDS] [TARGET ...]     targets: nrrd mhd h5 tiff aim dicom scenario
 #
 # Seeds: tests/fuzz/seeds/TARGET/, the inputs of tests/data/repro/ of that
 # format, earlier crashes in tests/data/repro/fuzz/TARGET/, and for the
@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs="${1:-60}"
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(nrrd mhd h5 scenario)
+[ ${#targets[@]} -gt 0 ] || targets=(nrrd mhd h5 tiff aim dicom scenario)
 
 cmake --preset fuzz > /dev/null
 cmake --build --preset fuzz
@@ -29,6 +29,9 @@ seeds_of() {
     nrrd) find tests/data/repro -maxdepth 1 \( -name '*.nrrd' -o -name '*.nhdr' \) ;;
     mhd) find tests/data/repro -maxdepth 1 \( -name '*.mhd' -o -name '*.mha' \) ;;
     h5) find tests/data/repro -maxdepth 2 -path '*/fuzz' -prune -o \( -name '*.h5' -o -name '*.vtkhdf' \) -print ;;
+    tiff) find tests/data/repro -maxdepth 1 \( -name '*.tif' -o -name '*.tiff' \) ;;
+    aim) find tests/data/repro -maxdepth 1 -name '*.aim' ;;
+    dicom) find tests/data/repro -maxdepth 1 -name '*.dcm' ;;
     scenario) find tests/data/repro -maxdepth 1 -name '*.ini'; find data/scenarios -name '*.ini' ;;
   esac
 }
