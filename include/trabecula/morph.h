@@ -40,8 +40,8 @@
  *                     the voxel faces: a plate n voxels across (n odd) reads
  *                     exactly n, n even n - 1, a curved surface up to about
  *                     a voxel thin. One voxel less than bonej on plates.
- *           SD is the population SD over the voxels (BoneJ's ImageJ
- *           statistics use n - 1: a relative difference below 1/(2n)).
+ *           SD is the sample SD over the voxels (n - 1, as BoneJ's
+ *           ImageJ StackStatistics).
  *   Tb.Sp   the same on the marrow (non-bone voxels of the region).
  *   Tb.N    1 / (Tb.Th + Tb.Sp) (exact for parallel plates).
  *   euler   Euler characteristic of the bone of the region as an object on

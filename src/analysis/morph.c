@@ -27,8 +27,9 @@ typedef struct stats {
   double mean, sd, max;
 } stats;
 
-/* Mean, SD (population, as BoneJ) and maximum of map over mask, in voxels;
- * NaN when the mask is empty or the thickness is unbounded. */
+/* Mean, SD and maximum of map over mask, in voxels; NaN when the mask is
+ * empty or the thickness is unbounded. The SD is the sample SD (n - 1), as
+ * BoneJ's ImageJ StackStatistics gives it (0 for one voxel). */
 static stats thickness_stats(const float *map, const uint8_t *mask, size_t n) {
   stats s = {NAN, NAN, NAN};
   double sum = 0, sum2 = 0, mx = 0;
@@ -44,7 +45,7 @@ static stats thickness_stats(const float *map, const uint8_t *mask, size_t n) {
     }
   if (count == 0) return s;
   s.mean = sum / count;
-  double var = sum2 / count - s.mean * s.mean;
+  double var = count > 1 ? (sum2 / count - s.mean * s.mean) * count / (count - 1) : 0;
   s.sd = sqrt(var > 0 ? var : 0);
   s.max = mx;
   return s;

@@ -105,6 +105,33 @@ static int plate_on_the_image_edge_doubles_with_continue_edge(void) {
   return 0;
 }
 
+/* A 3-voxel slab at z = 6..8 of a 16 x 16 x 20 image, the marrow a 6- and
+ * an 11-voxel layer on the image floor and top: with the edge continuing
+ * they read as 12- and 22-voxel gaps. Fiji's LocalThicknessWrapper (the
+ * classes BoneJ's Thickness runs, compiled with ImageJ 1.52i) gives on this
+ * image Tb.Th 4 voxels and Tb.Sp mean 18.470588235, SD 4.779395255, max 22
+ * voxels: the SD is ImageJ's sample SD (n - 1). */
+static int slab_gaps_give_bonej_mean_and_sample_sd(void) {
+  tb_volume *v = make(16, 16, 20);
+  EXPECT(v);
+  for (int z = 6; z < 9; z++)
+    for (int y = 0; y < 16; y++)
+      for (int x = 0; x < 16; x++) set(v, x, y, z);
+  tb_morph_result r;
+  int ok = measure(v, TB_MORPH_EDGE_CONTINUE, TB_MORPH_DIAMETER_BONEJ, &r);
+  tb_volume_destroy(&v);
+  EXPECT(ok);
+  double n = 17 * 256, mean = (6 * 12 + 11 * 22) / 17.0;
+  double var = (6 * 256 * (12 - mean) * (12 - mean) + 11 * 256 * (22 - mean) * (22 - mean)) / (n - 1);
+  EXPECT_NEAR(r.tb_th_um, 4 * SPACING, 1e-6);
+  EXPECT_NEAR(r.tb_sp_um, mean * SPACING, 1e-6);
+  EXPECT_NEAR(r.tb_sp_sd_um, sqrt(var) * SPACING, 1e-6);
+  EXPECT_NEAR(r.tb_sp_um, 18.470588235 * SPACING, 1e-6);
+  EXPECT_NEAR(r.tb_sp_sd_um, 4.779395255 * SPACING, 1e-6);
+  EXPECT_NEAR(r.tb_sp_max_um, 22 * SPACING, 1e-6);
+  return 0;
+}
+
 /* A ball of radius 8 voxels centred on a voxel of the image floor (a
  * hemisphere in the image). Edge continue: the centre's nearest background
  * voxel is the nearest grid point beyond the ball, |q - c|^2 = 65, so
@@ -225,7 +252,7 @@ static int unknown_conventions_are_refused(void) {
 
 int main(void) {
   return TB_RUN(defaults_are_bonej_conventions, slab_of_n_voxels_reads_n_plus_one_odd_n_even_in_bonej,
-                plate_on_the_image_edge_doubles_with_continue_edge,
+                plate_on_the_image_edge_doubles_with_continue_edge, slab_gaps_give_bonej_mean_and_sample_sd,
                 hemisphere_on_the_edge_reads_the_whole_ball_with_continue_edge,
                 full_image_is_unbounded_unless_the_edge_is_background, connectivity_of_tori_and_cubes_as_bonej,
                 unknown_conventions_are_refused);
