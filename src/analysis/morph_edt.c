@@ -434,31 +434,30 @@ cleanup:
  * not count) takes the mean of its neighbours that are painted and have no
  * unpainted neighbour ("interior"), or keeps its value when it has none. */
 
-/* 3x3x3 dilation (within the image) of mask: the structure and the voxels
- * its closed spheres can reach, since a voxel q of the sphere |q - c|^2 <= s
- * outside the structure lies at distance^2 s from c, so the step from q
- * toward c is at a smaller distance, in the structure, and a 26-neighbour. */
-static tb_status dilate26(const uint8_t *mask, const int32_t dims[3], uint8_t *out) {
-  tb_status st = TB_OK;
+/* out = 3x3x3 dilation of in, within the image (outside counts as 0); t is
+ * workspace of the same size. Separable: along x, then y, then z. */
+static void dilate26(const uint8_t *in, const int32_t dims[3], uint8_t *out, uint8_t *t) {
   const int nx = dims[0], ny = dims[1], nz = dims[2];
-  const size_t n = (size_t)nx * ny * nz, plane = (size_t)nx * ny;
-  uint8_t *t = malloc(n);
-  CHECK(t, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
-  for (size_t i = 0; i < n; i++) { /* along x */
-    int x = (int)(i % (size_t)nx);
-    out[i] = mask[i] || (x > 0 && mask[i - 1]) || (x < nx - 1 && mask[i + 1]);
+  const size_t plane = (size_t)nx * ny;
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++) {
+      const uint8_t *a = in + z * plane + (size_t)y * nx;
+      uint8_t *b = out + z * plane + (size_t)y * nx;
+      for (int x = 0; x < nx; x++) b[x] = a[x] | (x > 0 ? a[x - 1] : 0) | (x < nx - 1 ? a[x + 1] : 0);
+    }
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++) {
+      const uint8_t *a = out + z * plane + (size_t)y * nx;
+      const uint8_t *lo = y > 0 ? a - nx : a, *hi = y < ny - 1 ? a + nx : a;
+      uint8_t *b = t + z * plane + (size_t)y * nx;
+      for (int x = 0; x < nx; x++) b[x] = a[x] | lo[x] | hi[x];
+    }
+  for (int z = 0; z < nz; z++) {
+    const uint8_t *a = t + z * plane;
+    const uint8_t *lo = z > 0 ? a - plane : a, *hi = z < nz - 1 ? a + plane : a;
+    uint8_t *b = out + z * plane;
+    for (size_t i = 0; i < plane; i++) b[i] = a[i] | lo[i] | hi[i];
   }
-  for (size_t i = 0; i < n; i++) { /* along y */
-    int y = (int)(i / (size_t)nx % (size_t)ny);
-    t[i] = out[i] || (y > 0 && out[i - (size_t)nx]) || (y < ny - 1 && out[i + (size_t)nx]);
-  }
-  for (size_t i = 0; i < n; i++) { /* along z */
-    int z = (int)(i / plane);
-    out[i] = t[i] || (z > 0 && t[i - plane]) || (z < nz - 1 && t[i + plane]);
-  }
-cleanup:
-  free(t);
-  return st;
 }
 
 typedef struct clean_ctx {
@@ -467,27 +466,6 @@ typedef struct clean_ctx {
   float *map;  /* painted map in, cleaned and masked map out */
   float *flag; /* 0 unpainted, -1 painted next to unpainted, else the value */
 } clean_ctx;
-
-static void clean_flags(void *arg, int64_t z) {
-  clean_ctx *c = arg;
-  const int nx = c->nx, ny = c->ny, nz = c->nz;
-  for (int y = 0; y < ny; y++)
-    for (int x = 0; x < nx; x++) {
-      size_t i = (size_t)x + (size_t)nx * ((size_t)y + (size_t)ny * z);
-      float v = c->map[i], f = v;
-      for (int dz = -1; dz <= 1 && v != 0 && f != -1; dz++)
-        for (int dy = -1; dy <= 1 && f != -1; dy++)
-          for (int dx = -1; dx <= 1; dx++) {
-            int xx = x + dx, yy = y + dy, zz = (int)z + dz;
-            if (xx < 0 || yy < 0 || zz < 0 || xx >= nx || yy >= ny || zz >= nz) continue;
-            if (c->map[(size_t)xx + (size_t)nx * ((size_t)yy + (size_t)ny * zz)] == 0) {
-              f = -1;
-              break;
-            }
-          }
-      c->flag[i] = f;
-    }
-}
 
 static void clean_values(void *arg, int64_t z) {
   clean_ctx *c = arg;
@@ -526,7 +504,7 @@ tb_status tb_morph_local_thickness_conv(const uint8_t *mask, const int32_t dims[
   tb_status st = TB_OK;
   size_t n = (size_t)dims[0] * dims[1] * dims[2];
   float *s = NULL, *flag = NULL;
-  uint8_t *ridge = NULL, *paint = NULL;
+  uint8_t *ridge = NULL, *paint = NULL, *work = NULL, *near = NULL;
   int32_t *cover = NULL;
   uint64_t *todo = NULL, *rows = NULL;
   sphere *order = NULL;
@@ -603,10 +581,16 @@ tb_status tb_morph_local_thickness_conv(const uint8_t *mask, const int32_t dims[
   rows = malloc(sizeof *rows * (size_t)c.nz * c.words * c.ywords);
   CHECK(rows, TB_ERR_NOMEM, "out of memory for the local-thickness painting");
   c.rows = rows;
-  if (bonej) { /* closed spheres reach past the structure: paint what they reach, for the clean-up */
+  if (bonej) {
+    /* Closed spheres reach past the structure, and the clean-up sees what
+     * they paint there: a voxel q of the sphere |q - c|^2 <= s outside the
+     * structure lies at distance^2 s from c, so its step toward c is
+     * nearer, in the structure, and a 26-neighbour: painting the structure
+     * dilated by one voxel paints all they reach. */
     paint = malloc(n);
-    CHECK(paint, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
-    TRY(dilate26(mask, dims, paint));
+    work = malloc(n);
+    CHECK(paint && work, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
+    dilate26(mask, dims, paint, work);
     c.paint = paint;
   }
   int nt = tb_morph_thread_count();
@@ -617,14 +601,22 @@ tb_status tb_morph_local_thickness_conv(const uint8_t *mask, const int32_t dims[
   if (bonej) {
     flag = malloc(sizeof *flag * n);
     CHECK(flag, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
+    /* paint (no longer needed) becomes "unpainted", then "has an unpainted
+     * 26-neighbour in the image" */
+    for (size_t i = 0; i < n; i++) paint[i] = thickness[i] == 0;
+    near = malloc(n);
+    CHECK(near, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
+    dilate26(paint, dims, near, work);
+    for (size_t i = 0; i < n; i++) flag[i] = thickness[i] == 0 ? 0.0f : near[i] ? -1.0f : thickness[i];
     clean_ctx cc = {.nx = c.nx, .ny = c.ny, .nz = c.nz, .mask = mask, .map = thickness, .flag = flag};
-    TRY(tb_morph_parallel_for(c.nz, clean_flags, &cc));
     TRY(tb_morph_parallel_for(c.nz, clean_values, &cc));
   }
 cleanup:
   free(s);
   free(flag);
   free(paint);
+  free(work);
+  free(near);
   free(ridge);
   free(cover);
   free(todo);
