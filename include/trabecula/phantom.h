@@ -9,7 +9,7 @@
  * cortex the sample is the cross-section of a cylinder along z with a
  * porous cortical shell and the network inside.
  *
- * Targets mean what `trabecula morph` reports for the trabecular
+ * Targets mean what `trabecula morph --diameter corrected` reports for the trabecular
  * compartment (labels 1; src/analysis, tb_morph_compute): the generator
  * measures each try with the same local-thickness code and keeps the best,
  * so tb_th_um is Tb.Th as 2 EDT - 1 voxel (BoneJ's 2 EDT reads one voxel
