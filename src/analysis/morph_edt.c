@@ -2,14 +2,18 @@
  *
  * EDT: Felzenszwalb & Huttenlocher (2012, Theory of Computing 8:415), the
  * lower envelope of parabolas along x, then y, then z; linear time, exact.
+ * With a background edge each 1-D pass also holds background samples at -1
+ * and n (the image padded with one background layer).
  *
  * Local thickness (Hildebrand & Ruegsegger 1997): thickness(p) is the
  * largest EDT(c) over the centres c whose sphere {q : |q - c|^2 < EDT(c)^2}
- * holds p. Only spheres not contained in a neighbour's sphere can matter (the
- * distance ridge). Containment is tested exactly on the voxel grid: the
- * sphere of squared radius s at c lies inside the one of squared radius s'
- * at the neighbour c + o iff s' > max{|p - o|^2 : |p|^2 < s}, tabulated once
- * per s for the three neighbour classes (face, edge, corner). The ridge
+ * (corrected) or {q : |q - c|^2 <= EDT(c)^2} (BoneJ's closed sphere: the
+ * same code with the geometric squared radius s + 1) holds p. Only spheres
+ * not contained in a neighbour's sphere can matter (the distance ridge).
+ * Containment is tested exactly on the voxel grid: the sphere of squared
+ * radius s at c lies inside the one of squared radius s' at the neighbour
+ * c + o iff s' > max{|p - o|^2 : |p|^2 < s}, tabulated once per s for each
+ * neighbour class. The ridge
  * spheres are then painted in descending radius, so a voxel's first value is
  * its final one; each image row keeps one bit per voxel still to paint (a
  * 256-voxel row is 32 bytes, so the bits of a whole volume stay in cache),

@@ -174,7 +174,8 @@ static const char *diameter_word(const morph_args *a) {
 }
 static const char *convention(const morph_args *a) {
   int bg = a->opt.edge == TB_MORPH_EDGE_BACKGROUND, bonej = a->opt.diameter == TB_MORPH_DIAMETER_BONEJ;
-  if (bonej && !bg) return "Hildebrand local thickness as BoneJ: diameter 2*EDT (closed spheres, surface clean-up), edge continues";
+  if (bonej && !bg)
+    return "Hildebrand local thickness as BoneJ: diameter 2*EDT (closed spheres, surface clean-up), edge continues";
   if (bonej) return "Hildebrand local thickness: diameter 2*EDT (closed spheres, surface clean-up), edge is background";
   if (!bg) return "Hildebrand local thickness: diameter 2*EDT - 1 voxel (open spheres), edge continues";
   return "Hildebrand local thickness: diameter 2*EDT - 1 voxel (open spheres), edge is background";
