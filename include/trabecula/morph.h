@@ -21,15 +21,27 @@
  *           the diameter of the largest sphere that lies inside the bone of
  *           the region and contains the voxel, averaged over those voxels
  *           (mean, SD, max). Exact Euclidean distance transform (Felzenszwalb
- *           & Huttenlocher 2012, separable, linear time) to the nearest voxel
- *           not in the structure; the image edge is not a boundary. Sphere
- *           centres are voxel centres, the sphere at c holds the voxels p
- *           with |p - c| < EDT(c), and its diameter is reported as
- *           2 EDT(c) - 1 voxel: the sphere reaches the voxel faces, so a plate
- *           or rod n voxels across (n odd) measures exactly n voxels, an
- *           n-even one n - 1, and a curved surface reads up to about one
- *           voxel thin. BoneJ's map (2 EDT, no correction) reads one voxel
- *           more. SD is the population SD over the voxels.
+ *           & Huttenlocher 2012, separable, linear time) EDT(c) from each
+ *           voxel centre c to the nearest centre of a voxel not in the
+ *           structure. Two conventions, chosen in tb_morph_options (BoneJ's
+ *           are the defaults; see "BoneJ's conventions" below):
+ *           edge      continue (BoneJ): voxels outside the image are not
+ *                     background, the phase runs on past the image edge;
+ *                     background: the image is as if padded with one layer
+ *                     of background, so the edge bounds every sphere.
+ *           diameter  bonej: the sphere at c holds the voxels p with
+ *                     |p - c| <= EDT(c) and its diameter is 2 EDT(c); the
+ *                     map's voxels that touch an unpainted voxel then take
+ *                     the mean of their interior neighbours (Fiji's
+ *                     clean-up). A plate or rod n voxels across reads n + 1
+ *                     (n odd) or n (n even) voxels.
+ *                     corrected: the sphere holds |p - c| < EDT(c) and its
+ *                     diameter is 2 EDT(c) - 1 voxel, the sphere reaching
+ *                     the voxel faces: a plate n voxels across (n odd) reads
+ *                     exactly n, n even n - 1, a curved surface up to about
+ *                     a voxel thin. One voxel less than bonej on plates.
+ *           SD is the sample SD over the voxels (n - 1, as BoneJ's
+ *           ImageJ StackStatistics).
  *   Tb.Sp   the same on the marrow (non-bone voxels of the region).
  *   Tb.N    1 / (Tb.Th + Tb.Sp) (exact for parallel plates).
  *   euler   Euler characteristic of the bone of the region as an object on
@@ -58,6 +70,45 @@
  *   Ct.Po   non-bone voxels / voxels of the cortical compartment.
  * Units as BoneJ reports them: µm for thicknesses, mm, mm², mm³ otherwise.
  *
+ * BoneJ's conventions, from the sources (BoneJ2 master, Fiji LocalThickness
+ * master; read 2026-12-01):
+ *   BoneJ2 Modern/wrapperPlugins/.../ThicknessWrapper.java (Plugins > BoneJ
+ *     > Thickness) runs sc.fiji.localThickness.LocalThicknessWrapper with
+ *     maskThicknessMap = true ("Mask thickness maps", on by default),
+ *     inverse = true for Tb.Sp; reports StackStatistics mean, SD and max of
+ *     the calibrated map (background NaN). Legacy ThicknessHelper does the
+ *     same. LocalThicknessWrapper.processImage runs, in order:
+ *   EDT_S1D.java: Saito-Toriwaki squared EDT. Step1Thread starts a row with
+ *     no background at noResult = 3 (n + 1)^2 (n the largest dimension) and
+ *     only looks inside the image: the edge is NOT background ("continue");
+ *     an image without any background gets a large finite distance (ours:
+ *     infinite, reported as NaN).
+ *   Distance_Ridge.java: ridge points; createTemplate/scanCube count the
+ *     grid points with k^2 + j^2 + i^2 <= r^2: closed spheres.
+ *   Local_Thickness_Parallel.java: LTThread paints every voxel with
+ *     r1Squared <= rSquared (closed, background too) with the largest r^2;
+ *     then "apply factor of 2": value 2 sqrt(r^2) = 2 EDT, no -1.
+ *   Clean_Up_Local_Thickness.java: setFlag/averageInteriorNeighbors, the
+ *     clean-up described under diameter bonej (look() returns -1 outside
+ *     the image, so the image edge does not make a voxel a surface voxel).
+ *   MaskThicknessMapWithOriginal.trimOverhang: zero outside the structure.
+ * So BoneJ = edge continue + diameter bonej. Checked by hand against these
+ * Fiji classes compiled with ImageJ 1.52i (Debian's imagej) on slabs, the
+ * irregular shape of test_morph_reference (maps equal to 2e-6 voxel), the
+ * built-in phantom and the shrew sample (mean, SD, max equal to the digits
+ * printed); tests/physics/morph_compare.py is the independent
+ * re-computation that CI runs.
+ *   BoneJ2 Legacy/bonej/.../plugins/Connectivity.java (Plugins > BoneJ >
+ *     Connectivity): getSumEuler sums Toriwaki's 26-connected delta-Euler
+ *     LUT over 2x2x2 octants (outside the image is background), getDeltaChi
+ *     = sumEuler - correctForEdges (chiTwo/2 + chiOne/4 + chiZero/8 from
+ *     vertex, edge and face counts of the outer voxel layers), connectivity
+ *     = 1 - deltaChi, Conn.D = connectivity / (w h d voxel volume). Our
+ *     euler and delta_chi equal BoneJ's on every volume at least 2 voxels
+ *     in each dimension (morph_compare.py); on a 1-voxel-thin image BoneJ
+ *     counts the one layer once, we twice. Conn.D divides by TV, which is
+ *     BoneJ's stack volume when no labels are given.
+ *
  * Threads: the heavy passes run on TRABECULA_THREADS threads (default: the
  * online CPUs, at most 16); every result is identical for any thread count. */
 #ifndef TRABECULA_MORPH_H
@@ -83,8 +134,14 @@ typedef struct tb_morph_result {
   double seconds;      /* wall time of tb_morph_compute */
 } tb_morph_result;
 
+/* Local thickness conventions (see Tb.Th above); the zeros are BoneJ's. */
+enum { TB_MORPH_EDGE_CONTINUE = 0, TB_MORPH_EDGE_BACKGROUND = 1 };
+enum { TB_MORPH_DIAMETER_BONEJ = 0, TB_MORPH_DIAMETER_CORRECTED = 1 };
+
 typedef struct tb_morph_options {
   int32_t compartment;    /* 1 trabecular (default), 2 cortical, 0 whole volume (every voxel) */
+  int32_t edge;           /* TB_MORPH_EDGE_CONTINUE (default, BoneJ) or TB_MORPH_EDGE_BACKGROUND */
+  int32_t diameter;       /* TB_MORPH_DIAMETER_BONEJ (default) or TB_MORPH_DIAMETER_CORRECTED */
   int32_t skip_da;        /* nonzero: da* are NaN */
   int32_t skip_thickness; /* nonzero: Tb.Th, Tb.Sp, Tb.N, Ct.Th are NaN (unless a map is asked for) */
 } tb_morph_options;
@@ -106,12 +163,20 @@ tb_status tb_morph_compute(const tb_volume *bone, const uint8_t *labels, const t
  * version. */
 
 /* Squared Euclidean distance from each structure voxel to the nearest voxel
- * with mask == 0 (0 on those); voxels outside the image are not background,
- * so a row without background holds INFINITY. */
+ * with mask == 0 (0 on those). edge TB_MORPH_EDGE_CONTINUE: voxels outside
+ * the image are not background, so a row without background holds
+ * INFINITY; TB_MORPH_EDGE_BACKGROUND: they are. tb_morph_edt_sq is the
+ * continue case. */
+tb_status tb_morph_edt_sq_edge(const uint8_t *mask, const int32_t dims[3], int32_t edge, float *dist_sq);
 tb_status tb_morph_edt_sq(const uint8_t *mask, const int32_t dims[3], float *dist_sq);
 
-/* Local thickness in voxels (2 EDT - 1 convention above), 0 outside the
- * structure; INFINITY everywhere when the image has no background voxel. */
+/* Local thickness in voxels with the edge and diameter conventions above,
+ * 0 outside the structure; INFINITY on the structure when no sphere is
+ * bounded (edge continue, no background voxel). tb_morph_local_thickness is
+ * edge continue, diameter corrected (what the phantom generator calibrates
+ * with). */
+tb_status tb_morph_local_thickness_conv(const uint8_t *mask, const int32_t dims[3], int32_t edge, int32_t diameter,
+                                        float *thickness);
 tb_status tb_morph_local_thickness(const uint8_t *mask, const int32_t dims[3], float *thickness);
 
 /* Euler characteristic of the structure (26-connected, complement

@@ -9,7 +9,7 @@
  * cortex the sample is the cross-section of a cylinder along z with a
  * porous cortical shell and the network inside.
  *
- * Targets mean what `trabecula morph` reports for the trabecular
+ * Targets mean what `trabecula morph --diameter corrected` reports for the trabecular
  * compartment (labels 1; src/analysis, tb_morph_compute): the generator
  * measures each try with the same local-thickness code and keeps the best,
  * so tb_th_um is Tb.Th as 2 EDT - 1 voxel (BoneJ's 2 EDT reads one voxel
@@ -55,8 +55,8 @@ typedef struct tb_phantom_params {
   int32_t size;       /* voxels per side (cube) */
   double spacing_um;  /* voxel size, µm */
   double bvtv;        /* target trabecular BV/TV in the trabecular compartment, (0,1) */
-  double tb_th_um;    /* target Tb.Th as trabecula morph reports it, µm (human ~170; 0 = 7.5 voxels) */
-  double tb_n_per_mm; /* target Tb.N = 1/(Tb.Th + Tb.Sp) as trabecula morph reports it, /mm; 0 = automatic */
+  double tb_th_um;    /* target Tb.Th as trabecula morph --diameter corrected reports it, µm (human ~170; 0 = 7.5 voxels) */
+  double tb_n_per_mm; /* target Tb.N = 1/(Tb.Th + Tb.Sp) as trabecula morph --diameter corrected reports it, /mm; 0 = automatic */
   double cortex_um;   /* cortical shell thickness, µm; 0 = no cortex */
   uint64_t seed;
 } tb_phantom_params;
@@ -70,7 +70,7 @@ typedef struct tb_phantom_info {
   double plate_fraction;  /* share of cell faces kept as plates */
   double rod_fraction;    /* share of cell edges kept as rods */
   double plate_volume_share; /* share of the trabecular bone volume in plates (the rest in rods) */
-  double tb_th_um, tb_sp_um, tb_n_per_mm; /* as trabecula morph measures the trabecular compartment */
+  double tb_th_um, tb_sp_um, tb_n_per_mm; /* as trabecula morph --diameter corrected measures the trabecular compartment */
   double cortex_porosity; /* pore volume / cortical compartment volume; 0 without cortex */
   double radius_um;       /* outer radius of the cylinder; 0 without cortex */
 } tb_phantom_info;

@@ -11,6 +11,8 @@
 
 void tb_morph_options_default(tb_morph_options *opt) {
   opt->compartment = 1;
+  opt->edge = TB_MORPH_EDGE_CONTINUE;        /* BoneJ (Fiji EDT_S1D) */
+  opt->diameter = TB_MORPH_DIAMETER_BONEJ;   /* BoneJ (Fiji Local_Thickness_Parallel, Clean_Up) */
   opt->skip_da = 0;
   opt->skip_thickness = 0;
 }
@@ -25,8 +27,9 @@ typedef struct stats {
   double mean, sd, max;
 } stats;
 
-/* Mean, SD (population, as BoneJ) and maximum of map over mask, in voxels;
- * NaN when the mask is empty or the thickness is unbounded. */
+/* Mean, SD and maximum of map over mask, in voxels; NaN when the mask is
+ * empty or the thickness is unbounded. The SD is the sample SD (n - 1), as
+ * BoneJ's ImageJ StackStatistics gives it (0 for one voxel). */
 static stats thickness_stats(const float *map, const uint8_t *mask, size_t n) {
   stats s = {NAN, NAN, NAN};
   double sum = 0, sum2 = 0, mx = 0;
@@ -42,7 +45,7 @@ static stats thickness_stats(const float *map, const uint8_t *mask, size_t n) {
     }
   if (count == 0) return s;
   s.mean = sum / count;
-  double var = sum2 / count - s.mean * s.mean;
+  double var = count > 1 ? (sum2 / count - s.mean * s.mean) * count / (count - 1) : 0;
   s.sd = sqrt(var > 0 ? var : 0);
   s.max = mx;
   return s;
@@ -70,6 +73,12 @@ tb_status tb_morph_compute(const tb_volume *bone, const uint8_t *labels, const t
   CHECK(opt->compartment >= 0 && opt->compartment <= 2, TB_ERR_INPUT,
         "morphometry: compartment %d is not one of 0 (whole volume), 1 (trabecular), 2 (cortical)",
         opt->compartment);
+  CHECK(opt->edge == TB_MORPH_EDGE_CONTINUE || opt->edge == TB_MORPH_EDGE_BACKGROUND, TB_ERR_INPUT,
+        "morphometry: edge convention %d is not %d (continue) or %d (background)", opt->edge,
+        TB_MORPH_EDGE_CONTINUE, TB_MORPH_EDGE_BACKGROUND);
+  CHECK(opt->diameter == TB_MORPH_DIAMETER_BONEJ || opt->diameter == TB_MORPH_DIAMETER_CORRECTED, TB_ERR_INPUT,
+        "morphometry: diameter convention %d is not %d (bonej) or %d (corrected)", opt->diameter,
+        TB_MORPH_DIAMETER_BONEJ, TB_MORPH_DIAMETER_CORRECTED);
   const double *sp = bone->spacing_um;
   CHECK(sp[0] > 0 && sp[1] > 0 && sp[2] > 0 && isfinite(sp[0] + sp[1] + sp[2]), TB_ERR_INPUT,
         "morphometry: voxel size %g x %g x %g um is not positive; give the voxel size with --spacing", sp[0],
@@ -135,7 +144,7 @@ tb_status tb_morph_compute(const tb_volume *bone, const uint8_t *labels, const t
   if (!opt->skip_thickness || thickness_map) {
     thick = malloc(sizeof *thick * n);
     CHECK(thick, TB_ERR_NOMEM, "out of memory for the thickness map");
-    TRY(tb_morph_local_thickness(sel, dims, thick));
+    TRY(tb_morph_local_thickness_conv(sel, dims, opt->edge, opt->diameter, thick));
     stats th = thickness_stats(thick, sel, n);
     out->tb_th_um = th.mean * s_um;
     out->tb_th_sd_um = th.sd * s_um;
@@ -154,7 +163,7 @@ tb_status tb_morph_compute(const tb_volume *bone, const uint8_t *labels, const t
   if (!opt->skip_thickness) {
     /* Marrow of the region: Tb.Sp. */
     for (size_t i = 0; i < n; i++) sel[i] = !isbone[i] && (!region || region[i]);
-    TRY(tb_morph_local_thickness(sel, dims, thick));
+    TRY(tb_morph_local_thickness_conv(sel, dims, opt->edge, opt->diameter, thick));
     stats sp_st = thickness_stats(thick, sel, n);
     out->tb_sp_um = sp_st.mean * s_um;
     out->tb_sp_sd_um = sp_st.sd * s_um;
@@ -162,7 +171,7 @@ tb_status tb_morph_compute(const tb_volume *bone, const uint8_t *labels, const t
     out->tb_n_per_mm = 1000.0 / (out->tb_th_um + out->tb_sp_um);
     if (out->has_cortex && !(opt->compartment == 2 && !whole)) {
       for (size_t i = 0; i < n; i++) sel[i] = isbone[i] && labels[i] == 2;
-      TRY(tb_morph_local_thickness(sel, dims, thick));
+      TRY(tb_morph_local_thickness_conv(sel, dims, opt->edge, opt->diameter, thick));
       stats ct = thickness_stats(thick, sel, n);
       out->ct_th_um = ct.mean * s_um;
       out->ct_th_sd_um = ct.sd * s_um;

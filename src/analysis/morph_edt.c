@@ -2,14 +2,18 @@
  *
  * EDT: Felzenszwalb & Huttenlocher (2012, Theory of Computing 8:415), the
  * lower envelope of parabolas along x, then y, then z; linear time, exact.
+ * With a background edge each 1-D pass also holds background samples at -1
+ * and n (the image padded with one background layer).
  *
  * Local thickness (Hildebrand & Ruegsegger 1997): thickness(p) is the
  * largest EDT(c) over the centres c whose sphere {q : |q - c|^2 < EDT(c)^2}
- * holds p. Only spheres not contained in a neighbour's sphere can matter (the
- * distance ridge). Containment is tested exactly on the voxel grid: the
- * sphere of squared radius s at c lies inside the one of squared radius s'
- * at the neighbour c + o iff s' > max{|p - o|^2 : |p|^2 < s}, tabulated once
- * per s for the three neighbour classes (face, edge, corner). The ridge
+ * (corrected) or {q : |q - c|^2 <= EDT(c)^2} (BoneJ's closed sphere: the
+ * same code with the geometric squared radius s + 1) holds p. Only spheres
+ * not contained in a neighbour's sphere can matter (the distance ridge).
+ * Containment is tested exactly on the voxel grid: the sphere of squared
+ * radius s at c lies inside the one of squared radius s' at the neighbour
+ * c + o iff s' > max{|p - o|^2 : |p|^2 < s}, tabulated once per s for each
+ * neighbour class. The ridge
  * spheres are then painted in descending radius, so a voxel's first value is
  * its final one; each image row keeps one bit per voxel still to paint (a
  * 256-voxel row is 32 bytes, so the bits of a whole volume stay in cache),
@@ -29,12 +33,18 @@
 /* ---- distance transform ------------------------------------------------ */
 
 /* f: n samples (0 at background, INFINITY elsewhere or an earlier pass's
- * squared distance); d: result; v, zb: workspace of n and n + 1. */
-static void edt1d(const float *f, int n, float *d, int *v, double *zb) {
+ * squared distance); d: result; v, zb: workspace of n + 2 and n + 3.
+ * edge_bg: the samples at -1 and n (just outside the image) are background
+ * too, as if the image were padded with one background layer; otherwise the
+ * image edge is not a boundary. */
+static inline double sample(const float *f, int n, int q) { return q < 0 || q >= n ? 0.0 : (double)f[q]; }
+
+static void edt1d(const float *f, int n, int edge_bg, float *d, int *v, double *zb) {
   int k = -1;
-  for (int q = 0; q < n; q++) {
-    if (isinf(f[q])) continue;
-    double fq = (double)f[q] + (double)q * q;
+  for (int q = edge_bg ? -1 : 0; q < (edge_bg ? n + 1 : n); q++) {
+    double fq0 = sample(f, n, q);
+    if (isinf(fq0)) continue;
+    double fq = fq0 + (double)q * q;
     if (k < 0) {
       k = 0;
       v[0] = q;
@@ -45,7 +55,7 @@ static void edt1d(const float *f, int n, float *d, int *v, double *zb) {
     double s;
     for (;;) {
       int p = v[k];
-      s = (fq - ((double)f[p] + (double)p * p)) / (2.0 * (q - p));
+      s = (fq - (sample(f, n, p) + (double)p * p)) / (2.0 * (q - p));
       if (s > zb[k]) break;
       k--;
     }
@@ -62,7 +72,7 @@ static void edt1d(const float *f, int n, float *d, int *v, double *zb) {
   for (int q = 0; q < n; q++) {
     while (zb[j + 1] < q) j++;
     double dq = q - v[j];
-    d[q] = (float)(dq * dq + f[v[j]]);
+    d[q] = (float)(dq * dq + sample(f, n, v[j]));
   }
 }
 
@@ -71,6 +81,7 @@ enum { ZBLOCK = 16 }; /* columns gathered together in the strided z pass */
 typedef struct edt_ctx {
   const uint8_t *mask;
   int32_t nx, ny, nz;
+  int32_t edge_bg;
   float *d;
   atomic_int failed;
 } edt_ctx;
@@ -84,8 +95,8 @@ typedef struct workspace {
 static int ws_alloc(workspace *w, int n, int cols) {
   w->f = malloc(sizeof(float) * (size_t)n * cols);
   w->out = malloc(sizeof(float) * (size_t)n);
-  w->v = malloc(sizeof(int) * (size_t)n);
-  w->zb = malloc(sizeof(double) * ((size_t)n + 1));
+  w->v = malloc(sizeof(int) * ((size_t)n + 2));
+  w->zb = malloc(sizeof(double) * ((size_t)n + 3));
   return w->f && w->out && w->v && w->zb;
 }
 
@@ -111,11 +122,11 @@ static void pass_xy(void *arg, int64_t z) {
   const uint8_t *m = c->mask + (size_t)z * nx * ny;
   for (int y = 0; y < ny; y++) {
     for (int x = 0; x < nx; x++) w.f[x] = m[(size_t)y * nx + x] ? INFINITY : 0.0f;
-    edt1d(w.f, nx, slice + (size_t)y * nx, w.v, w.zb);
+    edt1d(w.f, nx, c->edge_bg, slice + (size_t)y * nx, w.v, w.zb);
   }
   for (int x = 0; x < nx; x++) {
     for (int y = 0; y < ny; y++) w.f[y] = slice[(size_t)y * nx + x];
-    edt1d(w.f, ny, w.out, w.v, w.zb);
+    edt1d(w.f, ny, c->edge_bg, w.out, w.v, w.zb);
     for (int y = 0; y < ny; y++) slice[(size_t)y * nx + x] = w.out[y];
   }
   ws_free(&w);
@@ -138,7 +149,7 @@ static void pass_z(void *arg, int64_t y) {
     for (int z = 0; z < nz; z++)
       for (int b = 0; b < bw; b++) w.f[(size_t)b * nz + z] = base[z * plane + b];
     for (int b = 0; b < bw; b++) {
-      edt1d(w.f + (size_t)b * nz, nz, w.out, w.v, w.zb);
+      edt1d(w.f + (size_t)b * nz, nz, c->edge_bg, w.out, w.v, w.zb);
       memcpy(w.f + (size_t)b * nz, w.out, sizeof(float) * (size_t)nz);
     }
     for (int z = 0; z < nz; z++)
@@ -148,8 +159,17 @@ static void pass_z(void *arg, int64_t y) {
 }
 
 tb_status tb_morph_edt_sq(const uint8_t *mask, const int32_t dims[3], float *dist_sq) {
+  return tb_morph_edt_sq_edge(mask, dims, TB_MORPH_EDGE_CONTINUE, dist_sq);
+}
+
+tb_status tb_morph_edt_sq_edge(const uint8_t *mask, const int32_t dims[3], int32_t edge, float *dist_sq) {
   tb_status st = TB_OK;
-  edt_ctx c = {.mask = mask, .nx = dims[0], .ny = dims[1], .nz = dims[2], .d = dist_sq};
+  edt_ctx c = {.mask = mask,
+               .nx = dims[0],
+               .ny = dims[1],
+               .nz = dims[2],
+               .edge_bg = edge == TB_MORPH_EDGE_BACKGROUND,
+               .d = dist_sq};
   atomic_init(&c.failed, 0);
   CHECK(dims[0] > 0 && dims[1] > 0 && dims[2] > 0, TB_ERR_INTERNAL, "distance transform of an empty grid");
   TRY(tb_morph_parallel_for(c.nz, pass_xy, &c));
@@ -187,9 +207,11 @@ typedef struct sphere {
 
 typedef struct lt_ctx {
   int32_t nx, ny, nz;
+  int32_t closed;       /* 1: BoneJ's closed spheres |p - c|^2 <= s, 0: open |p - c|^2 < s */
+  const uint8_t *paint; /* voxels to paint; NULL: the structure (s > 0) */
   const float *s;       /* squared EDT */
   const int32_t *cover; /* [NCLASS][smax + 1]: containment thresholds per neighbour class */
-  int32_t smax;
+  int32_t smax;         /* largest geometric squared radius, s + closed */
   neighbour nb[SIDE * SIDE * SIDE - 1]; /* nearest first */
   int nnb;
   uint8_t *ridge;
@@ -265,14 +287,14 @@ static void find_ridge(void *arg, int64_t z) {
       float sc = c->s[i];
       c->ridge[i] = 0;
       if (!(sc > 0)) continue;
-      int32_t si = (int32_t)sc;
+      int32_t si = (int32_t)sc + c->closed;
       int is_ridge = 1;
       for (int k = 0; k < c->nnb; k++) {
         const neighbour *nb = &c->nb[k];
         int xx = x + nb->dx, yy = y + nb->dy, zz = (int)z + nb->dz;
         if (xx < 0 || yy < 0 || zz < 0 || xx >= nx || yy >= ny || zz >= nz) continue;
         float sn = c->s[(size_t)xx + (size_t)nx * yy + plane * zz];
-        if (sn > (float)c->cover[(size_t)nb->cls * (c->smax + 1) + si]) {
+        if (sn + (float)c->closed > (float)c->cover[(size_t)nb->cls * (c->smax + 1) + si]) {
           is_ridge = 0;
           break;
         }
@@ -292,9 +314,10 @@ static void paint_slab(void *arg, int64_t slab) {
       size_t row = (size_t)y + (size_t)ny * z;
       uint64_t *bits = c->todo + row * (size_t)words;
       const float *s = c->s + row * (size_t)nx;
+      const uint8_t *pm = c->paint ? c->paint + row * (size_t)nx : NULL;
       memset(bits, 0, sizeof *bits * (size_t)words);
       for (int x = 0; x < nx; x++)
-        if (s[x] > 0) bits[x >> 6] |= 1ull << (x & 63);
+        if (pm ? pm[x] != 0 : s[x] > 0) bits[x >> 6] |= 1ull << (x & 63);
       for (int w = 0; w < words; w++)
         if (bits[w]) c->rows[((size_t)z * words + w) * ywords + (y >> 6)] |= 1ull << (y & 63);
     }
@@ -324,7 +347,8 @@ static void paint_slab(void *arg, int64_t slab) {
         }
       table_s = sc;
     }
-    float value = (float)(2.0 * sqrt((double)sc) - 1.0);
+    /* sc is the geometric squared radius: the sphere holds |p - c|^2 < sc. */
+    float value = c->closed ? (float)(2.0 * sqrt((double)(sc - 1))) : (float)(2.0 * sqrt((double)sc) - 1.0);
     for (int z = zlo; z <= zhi; z++) {
       const int32_t *hz = half + abs(z - cz) * (rmax + 1);
       int32_t dym = hz[0]; /* the widest chord, at dy = 0, is also the y reach */
@@ -407,20 +431,100 @@ cleanup:
   return st;
 }
 
+/* ---- BoneJ's surface clean-up ------------------------------------------
+ * Fiji's Clean_Up_Local_Thickness, run by LocalThicknessWrapper before the
+ * map is masked with the structure: a painted voxel with an unpainted voxel
+ * among its 26 neighbours inside the image (neighbours outside the image do
+ * not count) takes the mean of its neighbours that are painted and have no
+ * unpainted neighbour ("interior"), or keeps its value when it has none. */
+
+/* out = 3x3x3 dilation of in, within the image (outside counts as 0); t is
+ * workspace of the same size. Separable: along x, then y, then z. */
+static void dilate26(const uint8_t *in, const int32_t dims[3], uint8_t *out, uint8_t *t) {
+  const int nx = dims[0], ny = dims[1], nz = dims[2];
+  const size_t plane = (size_t)nx * ny;
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++) {
+      const uint8_t *a = in + z * plane + (size_t)y * nx;
+      uint8_t *b = out + z * plane + (size_t)y * nx;
+      for (int x = 0; x < nx; x++) b[x] = a[x] | (x > 0 ? a[x - 1] : 0) | (x < nx - 1 ? a[x + 1] : 0);
+    }
+  for (int z = 0; z < nz; z++)
+    for (int y = 0; y < ny; y++) {
+      const uint8_t *a = out + z * plane + (size_t)y * nx;
+      const uint8_t *lo = y > 0 ? a - nx : a, *hi = y < ny - 1 ? a + nx : a;
+      uint8_t *b = t + z * plane + (size_t)y * nx;
+      for (int x = 0; x < nx; x++) b[x] = a[x] | lo[x] | hi[x];
+    }
+  for (int z = 0; z < nz; z++) {
+    const uint8_t *a = t + z * plane;
+    const uint8_t *lo = z > 0 ? a - plane : a, *hi = z < nz - 1 ? a + plane : a;
+    uint8_t *b = out + z * plane;
+    for (size_t i = 0; i < plane; i++) b[i] = a[i] | lo[i] | hi[i];
+  }
+}
+
+typedef struct clean_ctx {
+  int32_t nx, ny, nz;
+  const uint8_t *mask;
+  float *map;  /* painted map in, cleaned and masked map out */
+  float *flag; /* 0 unpainted, -1 painted next to unpainted, else the value */
+} clean_ctx;
+
+static void clean_values(void *arg, int64_t z) {
+  clean_ctx *c = arg;
+  const int nx = c->nx, ny = c->ny, nz = c->nz;
+  for (int y = 0; y < ny; y++)
+    for (int x = 0; x < nx; x++) {
+      size_t i = (size_t)x + (size_t)nx * ((size_t)y + (size_t)ny * z);
+      if (!c->mask[i]) {
+        c->map[i] = 0;
+        continue;
+      }
+      if (c->flag[i] != -1) continue;
+      double sum = 0;
+      int cnt = 0;
+      for (int dz = -1; dz <= 1; dz++)
+        for (int dy = -1; dy <= 1; dy++)
+          for (int dx = -1; dx <= 1; dx++) {
+            int xx = x + dx, yy = y + dy, zz = (int)z + dz;
+            if (xx < 0 || yy < 0 || zz < 0 || xx >= nx || yy >= ny || zz >= nz) continue;
+            float f = c->flag[(size_t)xx + (size_t)nx * ((size_t)yy + (size_t)ny * zz)];
+            if (f > 0) {
+              sum += f;
+              cnt++;
+            }
+          }
+      if (cnt) c->map[i] = (float)(sum / cnt);
+    }
+}
+
 tb_status tb_morph_local_thickness(const uint8_t *mask, const int32_t dims[3], float *thickness) {
+  return tb_morph_local_thickness_conv(mask, dims, TB_MORPH_EDGE_CONTINUE, TB_MORPH_DIAMETER_CORRECTED, thickness);
+}
+
+tb_status tb_morph_local_thickness_conv(const uint8_t *mask, const int32_t dims[3], int32_t edge, int32_t diameter,
+                                        float *thickness) {
   tb_status st = TB_OK;
   size_t n = (size_t)dims[0] * dims[1] * dims[2];
-  float *s = NULL;
-  uint8_t *ridge = NULL;
+  float *s = NULL, *flag = NULL;
+  uint8_t *ridge = NULL, *paint = NULL, *work = NULL, *near = NULL;
   int32_t *cover = NULL;
   uint64_t *todo = NULL, *rows = NULL;
   sphere *order = NULL;
   int64_t *start = NULL;
-  lt_ctx c = {.nx = dims[0], .ny = dims[1], .nz = dims[2]};
+  const int bonej = diameter == TB_MORPH_DIAMETER_BONEJ;
+  lt_ctx c = {.nx = dims[0], .ny = dims[1], .nz = dims[2], .closed = bonej};
 
+  CHECK(edge == TB_MORPH_EDGE_CONTINUE || edge == TB_MORPH_EDGE_BACKGROUND, TB_ERR_INPUT,
+        "local thickness: edge convention %d is not continue (%d) or background (%d)", edge, TB_MORPH_EDGE_CONTINUE,
+        TB_MORPH_EDGE_BACKGROUND);
+  CHECK(bonej || diameter == TB_MORPH_DIAMETER_CORRECTED, TB_ERR_INPUT,
+        "local thickness: diameter convention %d is not bonej (%d) or corrected (%d)", diameter,
+        TB_MORPH_DIAMETER_BONEJ, TB_MORPH_DIAMETER_CORRECTED);
   s = malloc(sizeof *s * n);
   CHECK(s, TB_ERR_NOMEM, "out of memory for the distance map of a %d x %d x %d volume", dims[0], dims[1], dims[2]);
-  TRY(tb_morph_edt_sq(mask, dims, s));
+  TRY(tb_morph_edt_sq_edge(mask, dims, edge, s));
   float smaxf = 0;
   for (size_t i = 0; i < n; i++)
     if (s[i] > smaxf) smaxf = s[i];
@@ -434,7 +538,7 @@ tb_status tb_morph_local_thickness(const uint8_t *mask, const int32_t dims[3], f
   CHECK(smaxf < 16777216.0f, TB_ERR_INPUT,
         "local thickness: a structure %.0f voxels across is too large for exact float distances",
         2.0 * sqrt(smaxf));
-  c.smax = (int32_t)smaxf;
+  c.smax = (int32_t)smaxf + c.closed;
   c.s = s;
   c.out = thickness;
   TRY(cover_table(c.smax, &cover));
@@ -452,7 +556,7 @@ tb_status tb_morph_local_thickness(const uint8_t *mask, const int32_t dims[3], f
   int64_t nridge = 0;
   for (size_t i = 0; i < n; i++)
     if (ridge[i]) {
-      start[c.smax - (int32_t)s[i] + 1]++;
+      start[c.smax - ((int32_t)s[i] + c.closed) + 1]++;
       nridge++;
     }
   for (int32_t k = 1; k <= c.smax + 1; k++) start[k] += start[k - 1];
@@ -460,7 +564,7 @@ tb_status tb_morph_local_thickness(const uint8_t *mask, const int32_t dims[3], f
   CHECK(order, TB_ERR_NOMEM, "out of memory for %lld distance-ridge voxels", (long long)nridge);
   for (size_t i = 0; i < n; i++)
     if (ridge[i]) {
-      int32_t si = (int32_t)s[i];
+      int32_t si = (int32_t)s[i] + c.closed;
       sphere *sp = &order[start[c.smax - si]++];
       sp->x = (int32_t)(i % (size_t)c.nx);
       sp->y = (int32_t)(i / (size_t)c.nx % (size_t)c.ny);
@@ -481,13 +585,42 @@ tb_status tb_morph_local_thickness(const uint8_t *mask, const int32_t dims[3], f
   rows = malloc(sizeof *rows * (size_t)c.nz * c.words * c.ywords);
   CHECK(rows, TB_ERR_NOMEM, "out of memory for the local-thickness painting");
   c.rows = rows;
+  if (bonej) {
+    /* Closed spheres reach past the structure, and the clean-up sees what
+     * they paint there: a voxel q of the sphere |q - c|^2 <= s outside the
+     * structure lies at distance^2 s from c, so its step toward c is
+     * nearer, in the structure, and a 26-neighbour: painting the structure
+     * dilated by one voxel paints all they reach. */
+    paint = malloc(n);
+    work = malloc(n);
+    CHECK(paint && work, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
+    dilate26(mask, dims, paint, work);
+    c.paint = paint;
+  }
   int nt = tb_morph_thread_count();
   c.nslab = c.nz < 4 * nt ? c.nz : 4 * nt;
   atomic_init(&c.failed, 0);
   TRY(tb_morph_parallel_for(c.nslab, paint_slab, &c));
   CHECK(!atomic_load(&c.failed), TB_ERR_NOMEM, "out of memory for the local-thickness painting");
+  if (bonej) {
+    flag = malloc(sizeof *flag * n);
+    CHECK(flag, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
+    /* paint (no longer needed) becomes "unpainted", then "has an unpainted
+     * 26-neighbour in the image" */
+    for (size_t i = 0; i < n; i++) paint[i] = thickness[i] == 0;
+    near = malloc(n);
+    CHECK(near, TB_ERR_NOMEM, "out of memory for the local-thickness clean-up");
+    dilate26(paint, dims, near, work);
+    for (size_t i = 0; i < n; i++) flag[i] = thickness[i] == 0 ? 0.0f : near[i] ? -1.0f : thickness[i];
+    clean_ctx cc = {.nx = c.nx, .ny = c.ny, .nz = c.nz, .mask = mask, .map = thickness, .flag = flag};
+    TRY(tb_morph_parallel_for(c.nz, clean_values, &cc));
+  }
 cleanup:
   free(s);
+  free(flag);
+  free(paint);
+  free(work);
+  free(near);
   free(ridge);
   free(cover);
   free(todo);

@@ -93,6 +93,16 @@ static void usage(FILE *out) {
           "  --format F           text (default), csv (header and one row) or json\n"
           "  --thickness-map OUT  write the Tb.Th local thickness map (um) to OUT (.h5); OUT\n"
           "                       must not exist (an existing file is never replaced)\n"
+          "  --edge E             how Tb.Th/Tb.Sp treat the image edge: continue (default,\n"
+          "                       BoneJ/Fiji Local Thickness: outside the image is not\n"
+          "                       background, the phase runs on past the edge) or\n"
+          "                       background (outside is the other phase: the edge\n"
+          "                       bounds every sphere, e.g. Tb.Sp of a cut-out sample)\n"
+          "  --diameter D         local thickness diameter: bonej (default, as BoneJ:\n"
+          "                       closed sphere |p-c| <= EDT, diameter 2 EDT, surface\n"
+          "                       clean-up; a plate n voxels thick reads n+1 if n is\n"
+          "                       odd, n if even) or corrected (open sphere, 2 EDT - 1:\n"
+          "                       n odd reads n, n even n-1; one voxel less than bonej)\n"
           "  --no-da              skip the anisotropy (faster)\n"
           "  -h, --help           show this help\n");
 }
@@ -131,6 +141,16 @@ static tb_status parse(int argc, char **argv, morph_args *a, int *help) {
       else if (!strcmp(val, "csv")) a->fmt = FMT_CSV;
       else if (!strcmp(val, "json")) a->fmt = FMT_JSON;
       else CHECK(0, TB_ERR_INPUT, "option --format: expected text, csv or json, got '%s'", val);
+    } else if (!strcmp(arg, "--edge")) {
+      TRY(tb_arg_value(argc, argv, &i, &val));
+      if (!strcmp(val, "continue")) a->opt.edge = TB_MORPH_EDGE_CONTINUE;
+      else if (!strcmp(val, "background")) a->opt.edge = TB_MORPH_EDGE_BACKGROUND;
+      else CHECK(0, TB_ERR_INPUT, "option --edge: expected continue or background, got '%s'", val);
+    } else if (!strcmp(arg, "--diameter")) {
+      TRY(tb_arg_value(argc, argv, &i, &val));
+      if (!strcmp(val, "bonej")) a->opt.diameter = TB_MORPH_DIAMETER_BONEJ;
+      else if (!strcmp(val, "corrected")) a->opt.diameter = TB_MORPH_DIAMETER_CORRECTED;
+      else CHECK(0, TB_ERR_INPUT, "option --diameter: expected bonej or corrected, got '%s'", val);
     } else if (!strcmp(arg, "--no-da")) {
       a->opt.skip_da = 1;
     } else {
@@ -148,6 +168,21 @@ cleanup:
 static const char *compartment_word(const morph_args *a) {
   if (!a->labels || a->opt.compartment == 0) return "whole volume";
   return a->opt.compartment == 1 ? "trabecular" : "cortical";
+}
+
+static const char *edge_word(const morph_args *a) {
+  return a->opt.edge == TB_MORPH_EDGE_BACKGROUND ? "background" : "continue";
+}
+static const char *diameter_word(const morph_args *a) {
+  return a->opt.diameter == TB_MORPH_DIAMETER_CORRECTED ? "corrected" : "bonej";
+}
+static const char *convention(const morph_args *a) {
+  int bg = a->opt.edge == TB_MORPH_EDGE_BACKGROUND, bonej = a->opt.diameter == TB_MORPH_DIAMETER_BONEJ;
+  if (bonej && !bg)
+    return "Hildebrand local thickness as BoneJ: diameter 2*EDT (closed spheres, surface clean-up), edge continues";
+  if (bonej) return "Hildebrand local thickness: diameter 2*EDT (closed spheres, surface clean-up), edge is background";
+  if (!bg) return "Hildebrand local thickness: diameter 2*EDT - 1 voxel (open spheres), edge continues";
+  return "Hildebrand local thickness: diameter 2*EDT - 1 voxel (open spheres), edge is background";
 }
 
 /* JSON has no NaN or infinity: they are written as null. */
@@ -173,7 +208,8 @@ static void print_result(FILE *out, const morph_args *a, const tb_morph_result *
     fprintf(out, "  \"has_cortex\": %s,\n  \"compartment\": \"%s\",\n", r->has_cortex ? "true" : "false",
             compartment_word(a));
     fputs("  \"bs_method\": \"marching cubes, Gaussian sigma 0.7 voxel, iso 0.5\",\n", out);
-    fputs("  \"thickness_convention\": \"Hildebrand local thickness, diameter 2*EDT - 1 voxel\",\n", out);
+    fprintf(out, "  \"thickness_convention\": \"%s\",\n", convention(a));
+    fprintf(out, "  \"edge\": \"%s\",\n  \"diameter\": \"%s\",\n", edge_word(a), diameter_word(a));
     fputs("  \"tb_n_definition\": \"1/(Tb.Th + Tb.Sp)\",\n", out);
     fputs("  \"seconds\": ", out);
     json_number(out, r->seconds);
@@ -196,6 +232,7 @@ static void print_result(FILE *out, const morph_args *a, const tb_morph_result *
   } else {
     fprintf(out, "morphometry of %s (%s, voxel %.4g um, BoneJ definitions)\n", a->input, compartment_word(a),
             r->spacing_um);
+    fprintf(out, "  local thickness: %s\n", convention(a));
     for (int k = 0; k < NFIELDS; k++) {
       if (fields[k].cortex_only && !r->has_cortex) continue;
       if (!strcmp(fields[k].key, "spacing_um")) continue;

@@ -22,7 +22,9 @@
  * face area and edge length of Poisson-Voronoi cells (Okabe et al. 2000,
  * Spatial Tessellations); the table in cell_for is measured and only gives
  * the first try. Every try is then measured as trabecula morph measures
- * it (tb_morph_local_thickness on the voxels above 0.5 of the trabecular
+ * it in the corrected convention (tb_morph_local_thickness: edge continue,
+ * diameter 2 EDT - 1; trabecula morph's default, BoneJ's 2 EDT, reads about
+ * a voxel more) on the voxels above 0.5 of the trabecular
  * compartment, the marrow too for a Tb.N target), and the next try
  * corrects the cell size c (for Tb.Th, or for Tb.Sp with a Tb.N target)
  * and the element share s (for Tb.Th with a Tb.N target); see phantom.h.

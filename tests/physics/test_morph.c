@@ -43,22 +43,30 @@ static tb_volume *plates(int t, int s, int count, int *nz_out) {
 
 static int plates_give_thickness_and_spacing_within_one_voxel(void) {
   static const int cases[][2] = {{5, 15}, {4, 12}, {3, 9}};
-  for (int c = 0; c < 3; c++) {
-    int t = cases[c][0], s = cases[c][1], nz = 0;
+  for (int c = 0; c < 6; c++) {
+    int t = cases[c % 3][0], s = cases[c % 3][1], nz = 0, corrected = c >= 3;
     tb_volume *v = plates(t, s, 4, &nz);
     EXPECT(v);
     tb_morph_result r;
-    int ok = measure(v, NULL, 1, &r);
+    tb_morph_options o;
+    tb_morph_options_default(&o);
+    if (corrected) o.diameter = TB_MORPH_DIAMETER_CORRECTED;
+    int ok = tb_morph_compute(v, NULL, &o, &r, NULL) == TB_OK;
     tb_volume_destroy(&v);
     EXPECT(ok);
     EXPECT_NEAR(r.bv_tv, 4.0 * t / nz, 1e-12);
     EXPECT_NEAR(r.tb_th_um, t * SPACING, SPACING);
     EXPECT_NEAR(r.tb_sp_um, s * SPACING, SPACING);
-    if (t % 2 == 1) { /* odd thickness and spacing are exact in the 2 EDT - 1 convention */
+    if (corrected && t % 2 == 1) { /* odd thickness and spacing are exact in the 2 EDT - 1 convention */
       EXPECT_NEAR(r.tb_th_um, t * SPACING, 1e-6);
       EXPECT_NEAR(r.tb_sp_um, s * SPACING, 1e-6);
       EXPECT_NEAR(r.tb_th_sd_um, 0, 1e-6);
       EXPECT_NEAR(r.tb_n_per_mm, 1000.0 / ((t + s) * SPACING), 1e-9);
+    }
+    if (!corrected) { /* BoneJ's 2 EDT: n + 1 voxels for n odd, n for n even (edge gaps mirror to s + 1) */
+      EXPECT_NEAR(r.tb_th_um, (t + t % 2) * SPACING, 1e-6);
+      EXPECT_NEAR(r.tb_sp_um, (s + s % 2) * SPACING, 1e-6);
+      EXPECT_NEAR(r.tb_th_sd_um, 0, 1e-6);
     }
     /* Two faces per plate running to the image faces: BS/BV = 2 / t. */
     EXPECT_NEAR(r.bs_bv_per_mm, 2.0 / (t * SPACING * 1e-3), 1e-3 * 2.0 / (t * SPACING * 1e-3));
@@ -334,11 +342,15 @@ static int cortex_gives_thickness_and_porosity(void) {
   EXPECT_NEAR(rc.ct_po, r.ct_po, 1e-12);
   EXPECT(r.ct_th_um > (wall - 2) * SPACING && r.ct_th_um < (wall + 1) * SPACING);
   EXPECT_NEAR(rc.tb_th_um, r.ct_th_um, 1e-9);
-  EXPECT_NEAR(r.tb_th_um, 3 * SPACING, SPACING); /* the plates, not the cortex */
+  /* The plates, not the cortex: three 3-voxel plates read 4 voxels (BoneJ's
+   * 2 EDT), the one at z = 0..2 runs on past the image edge (edge continue)
+   * and reads 6. */
+  EXPECT_NEAR(r.tb_th_um, (3 * 4 + 6) / 4.0 * SPACING, 1e-6);
   EXPECT_NEAR(r.bv_tv, 3.0 / 12.0, 1e-12);
   return 0;
 }
 
+/* 5-voxel plates: 6 voxels in BoneJ's convention (2 EDT, the default). */
 static int thickness_map_is_in_micrometres_and_zero_in_marrow(void) {
   int nz = 0;
   tb_volume *v = plates(5, 7, 3, &nz), *map = NULL;
@@ -353,7 +365,7 @@ static int thickness_map_is_in_micrometres_and_zero_in_marrow(void) {
   size_t n = tb_volume_count(v);
   int good = 1;
   for (size_t i = 0; i < n; i++) {
-    if (v->data[i] > 0.5f) good &= fabsf(map->data[i] - 5 * (float)SPACING) < 1e-3f;
+    if (v->data[i] > 0.5f) good &= fabsf(map->data[i] - 6 * (float)SPACING) < 1e-3f;
     else good &= map->data[i] == 0.0f;
   }
   tb_volume_destroy(&v);

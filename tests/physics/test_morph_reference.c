@@ -1,5 +1,8 @@
 /* Morphometry against outside references: scipy's distance transform,
- * skimage's Euler number and marching cubes, and the real sample. */
+ * skimage's Euler number and marching cubes, an independent brute-force
+ * local thickness in each convention (Fiji's pipeline for bonej), BoneJ's
+ * edge correction re-counted as its Connectivity counts, and the real
+ * sample. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -51,9 +54,22 @@ static int euler_distance_and_area_match_scipy_and_skimage(void) {
   int ok = tb_morph_edt_sq(shape, dims, edt) == TB_OK && tb_morph_euler(shape, dims, &euler, &delta) == TB_OK &&
            tb_morph_surface_area(ball, NULL, bdims, &area) == TB_OK;
   char meta[256];
-  snprintf(meta, sizeof meta, "%d %d %d %.1f %d %.6f\n", NX, NY, NZ, euler, NB, area);
+  snprintf(meta, sizeof meta, "%d %d %d %.1f %d %.6f %.6f\n", NX, NY, NZ, euler, NB, area, delta);
   ok = ok && write_file(dir, "shape.u8", shape, n) && write_file(dir, "edt.f32", edt, sizeof *edt * n) &&
        write_file(dir, "ball.u8", ball, (size_t)NB * NB * NB) && write_file(dir, "meta.txt", meta, strlen(meta));
+  /* Local thickness of the shape and of its complement, in the four
+   * conventions: lt_<phase>_<edge>_<diameter>.f32 (phase 1 = complement). */
+  for (int phase = 0; phase < 2 && ok; phase++) {
+    if (phase)
+      for (size_t i = 0; i < n; i++) shape[i] = !shape[i];
+    for (int e = 0; e < 2 && ok; e++)
+      for (int d = 0; d < 2 && ok; d++) {
+        char name[64];
+        snprintf(name, sizeof name, "lt_%d_%d_%d.f32", phase, e, d);
+        ok = tb_morph_local_thickness_conv(shape, dims, e, d, edt) == TB_OK &&
+             write_file(dir, name, edt, sizeof *edt * n);
+      }
+  }
   free(shape);
   free(ball);
   free(edt);

@@ -22,6 +22,9 @@ fi
 
 "$exe" morph --help > "$tmp/help" || fail "--help exited $?"
 grep -q -- "--thickness-map" "$tmp/help" || fail "--help does not list --thickness-map"
+for opt in "--edge E" "--diameter D" "continue (default" "bonej (default"; do
+  grep -q -- "$opt" "$tmp/help" || fail "--help does not state '$opt'"
+done
 
 "$exe" morph "$sample" --format json --thickness-map "$tmp/map.h5" > "$tmp/out.json" 2>"$tmp/err" ||
   fail "json run exited $?: $(cat "$tmp/err")"
@@ -30,6 +33,8 @@ for key in bv_tv bs_mm2 bs_bv_per_mm tb_th_um tb_th_sd_um tb_sp_um tb_sp_sd_um t
   grep -q "\"$key\": [0-9.eE+-]" "$tmp/out.json" || fail "JSON lacks a number for $key"
 done
 grep -q '"ct_th_um"' "$tmp/out.json" && fail "JSON reports ct_th_um without a cortex"
+grep -q '"edge": "continue"' "$tmp/out.json" || fail "JSON lacks the default edge convention"
+grep -q '"diameter": "bonej"' "$tmp/out.json" || fail "JSON lacks the default diameter convention"
 [ -s "$tmp/map.h5" ] || fail "no thickness map written"
 
 "$exe" morph "$sample" --format csv --no-da > "$tmp/out.csv" || fail "csv run exited $?"
@@ -67,6 +72,29 @@ PY
   grep -q '"ct_po": [0-9]' "$tmp/lab.json" || fail "no ct_po with a cortex"
 fi
 
+# The conventions: BoneJ's closed spheres of 2 EDT read thicker than the
+# corrected 2 EDT - 1 (about a voxel on plates); a background edge bounds
+# the marrow spheres that the default lets run on past the image edge.
+"$exe" morph "$sample" --format json --no-da --diameter corrected --edge background > "$tmp/cb.json" ||
+  fail "--diameter corrected --edge background exited $?"
+grep -q '"edge": "background"' "$tmp/cb.json" && grep -q '"diameter": "corrected"' "$tmp/cb.json" ||
+  fail "JSON does not report the conventions asked for"
+"$exe" morph "$sample" --format json --no-da --edge background > "$tmp/bg.json" || fail "--edge background exited $?"
+"$exe" morph "$sample" --format json --no-da --diameter corrected > "$tmp/cc.json" || fail "--diameter corrected exited $?"
+if [ -x "$py" ]; then
+  "$py" - "$tmp" "$spacing" <<'PY' || fail "convention check"
+import sys, json
+d, h = sys.argv[1], float(sys.argv[2])
+a, cc, bg = (json.load(open(f"{d}/{n}.json")) for n in ("out", "cc", "bg"))
+print(f"Tb.Th bonej {a['tb_th_um']:.2f} corrected {cc['tb_th_um']:.2f} um; "
+      f"Tb.Sp continue {a['tb_sp_um']:.2f} background {bg['tb_sp_um']:.2f} um")
+ok = 0.5 * h < a["tb_th_um"] - cc["tb_th_um"] < 2.5 * h
+ok &= bg["tb_sp_um"] < a["tb_sp_um"]
+ok &= a["bv_tv"] == cc["bv_tv"] and a["euler"] == bg["euler"]
+sys.exit(0 if ok else 1)
+PY
+fi
+
 # Bad input: one message, exit 2.
 "$exe" morph "$tmp/none.nrrd" 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || fail "missing file gave exit $rc"
@@ -76,6 +104,10 @@ echo "this is not a volume" > "$tmp/bad.nrrd"
 [ $rc -eq 2 ] || fail "a garbage file gave exit $rc"
 "$exe" morph "$sample" --format xml 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "text, csv or json" "$tmp/err" || fail "--format xml gave exit $rc"
+"$exe" morph "$sample" --edge mirror 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "continue or background" "$tmp/err" || fail "--edge mirror gave exit $rc"
+"$exe" morph "$sample" --diameter 2edt 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "bonej or corrected" "$tmp/err" || fail "--diameter 2edt gave exit $rc"
 "$exe" morph "$sample" --spacing -3 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || fail "--spacing -3 gave exit $rc"
 "$exe" morph 2>"$tmp/err"; rc=$?

@@ -221,6 +221,9 @@ static int cortex_shell_has_requested_thickness_and_porosity(void) {
 static int morph_of(const tb_volume *v, const uint8_t *labels, int with_thickness, tb_morph_result *r) {
   tb_morph_options opt;
   tb_morph_options_default(&opt);
+  /* The generator calibrates in the corrected convention (2 EDT - 1, see
+   * phantom.c); morph's default since BoneJ conventions is BoneJ's 2 EDT. */
+  opt.diameter = TB_MORPH_DIAMETER_CORRECTED;
   opt.skip_da = 1;
   opt.skip_thickness = !with_thickness;
   return tb_morph_compute(v, labels, &opt, r, NULL) != TB_OK;
