@@ -85,6 +85,7 @@ static tb_status isolated(const char *path, call_kind kind, uint64_t fsize, void
   CHECK(pid >= 0, TB_ERR_IO, "%s: cannot start the DICOM reader process: %s", path, strerror(errno));
   if (pid == 0) {
     close(fds[0]);
+    tb_io_child_setup();
     int null = open("/dev/null", O_WRONLY);
     if (null >= 0) dup2(null, 2);
     void *buf = calloc(1, n ? n : 1);

@@ -85,6 +85,10 @@ typedef struct tb_io_payload {
   void *data;
 } tb_io_payload;
 typedef tb_status (*tb_io_child_fn)(const char *path, const void *arg, tb_io_payload *out);
+/* In a freshly forked reader child: crash signals back to their default
+ * action, so the parent sees the signal (isolate.c). */
+void tb_io_child_setup(void);
+
 /* Runs fn in a child process (isolate.c); a crash or signal there becomes
  * TB_ERR_INPUT naming path and what ("HDF5 file"). */
 tb_status tb_io_in_child(const char *path, const char *what, tb_io_child_fn fn, const void *arg, size_t elem,

@@ -56,11 +56,7 @@ static size_t read_all(int fd, void *p, size_t n) {
   return got;
 }
 
-static void child(int fd, const char *path, tb_io_child_fn fn, const void *arg, size_t elem) {
-  tb_io_payload pl;
-  wire w;
-  memset(&pl, 0, sizeof pl);
-  memset(&w, 0, sizeof w);
+void tb_io_child_setup(void) {
 #if defined(TB_FUZZ)
   /* A crash here is the parent's answer, not the fuzzer's finding; and the
    * sanitizer would otherwise write its report to a file named ".<pid>"
@@ -68,6 +64,19 @@ static void child(int fd, const char *path, tb_io_child_fn fn, const void *arg, 
   __sanitizer_set_death_callback(NULL);
   __sanitizer_set_report_fd((void *)(intptr_t)2);
 #endif
+  /* A library crash ends the child by its signal, which the parent reports;
+   * no inherited handler (libFuzzer's, the sanitizer's) turns it into a
+   * report or a crash file of its own. */
+  static const int crash_signals[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+  for (size_t k = 0; k < sizeof crash_signals / sizeof crash_signals[0]; k++) signal(crash_signals[k], SIG_DFL);
+}
+
+static void child(int fd, const char *path, tb_io_child_fn fn, const void *arg, size_t elem) {
+  tb_io_payload pl;
+  wire w;
+  memset(&pl, 0, sizeof pl);
+  memset(&w, 0, sizeof w);
+  tb_io_child_setup();
   tb_status st = fn(path, arg, &pl);
   w.magic = WIRE_MAGIC;
   w.status = (int32_t)st;
