@@ -121,8 +121,10 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
             else if (sj != s) {
               int dj = team_pos[sj].w & (int)TB_FLAG_DIR_MASK;
               if ((dj >> 1) == (dir >> 1) && dj != dir) {
+                /* A team is only marked while it still resorbs: one that has
+                 * begun refilling keeps what it refilled. */
                 atomic_or(&team_perf[s], 1);
-                atomic_or(&team_perf[sj], 1);
+                if (t < team_time[sj].y) atomic_or(&team_perf[sj], 1);
               }
             }
           }

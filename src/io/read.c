@@ -80,6 +80,16 @@ static tb_status read_series(const char *path, double override_um, int need_spac
       }
       n = k;
       CHECK(n > 0, TB_ERR_INPUT, "%s: an empty folder; expected TIFF (.tif, .tiff) or DICOM slices", path);
+      /* DICOM slices often have no extension: the first must carry the
+       * DICOM preamble ("DICM" at byte 128) or end in .dcm. */
+      FILE *fp = fopen(files[0], "rb");
+      unsigned char m[132] = {0};
+      size_t got = fp ? fread(m, 1, sizeof m, fp) : 0;
+      if (fp) fclose(fp);
+      CHECK(is_dicom(m, got) || tb_io_has_ext(files[0], ".dcm"), TB_ERR_INPUT,
+            "%s is a directory holding neither TIFF slices (.tif, .tiff) nor DICOM slices (its first file, %s, is "
+            "not DICOM); give a volume file, a folder of slices or a pattern such as 'slices/*.tif'",
+            path, files[0]);
       TRY(tb_io_read_dicom(path, files, n, override_um, need_spacing, out));
       goto cleanup;
     }
