@@ -33,6 +33,27 @@
     }                                                                         \
   } while (0)
 
+/* REQUIRE and REQUIRE_NEAR go to the test's `done:` label instead of
+ * returning, so that a test's device objects and buffers are still released
+ * (the sanitizer build checks for leaks). */
+#define REQUIRE(cond)                                                     \
+  do {                                                                    \
+    if (!(cond)) {                                                        \
+      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
+      goto done;                                                          \
+    }                                                                     \
+  } while (0)
+
+#define REQUIRE_NEAR(a, b, tol)                                                                     \
+  do {                                                                                              \
+    double rq_a_ = (a), rq_b_ = (b), rq_t_ = (tol);                                                 \
+    if (!(fabs(rq_a_ - rq_b_) <= rq_t_)) {                                                          \
+      fprintf(stderr, "%s:%d: %s = %.9g, expected %s = %.9g within %.3g\n", __FILE__, __LINE__, #a, \
+              rq_a_, #b, rq_b_, rq_t_);                                                             \
+      goto done;                                                                                    \
+    }                                                                                               \
+  } while (0)
+
 typedef int (*tb_test_fn)(void);
 typedef struct { const char *name; tb_test_fn fn; } tb_test_case;
 

@@ -22,29 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tb_test.h"
+#include "tb_test_sim.h"
 #include "trabecula/device.h"
 #include "trabecula/params.h"
 #include "trabecula/phantom.h"
 #include "trabecula/sim.h"
 #include "trabecula/volume.h"
-
-#define REQUIRE(cond)                                                     \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-      goto done;                                                          \
-    }                                                                     \
-  } while (0)
-#define REQUIRE_NEAR(a, b, tol)                                                                     \
-  do {                                                                                              \
-    double rq_a_ = (a), rq_b_ = (b), rq_t_ = (tol);                                                 \
-    if (!(fabs(rq_a_ - rq_b_) <= rq_t_)) {                                                          \
-      fprintf(stderr, "%s:%d: %s = %.9g, expected %s = %.9g within %.3g\n", __FILE__, __LINE__, #a, \
-              rq_a_, #b, rq_b_, rq_t_);                                                             \
-      goto done;                                                                                    \
-    }                                                                                               \
-  } while (0)
 
 static tb_device *dev;
 
@@ -212,10 +195,8 @@ done:
 }
 
 int main(void) {
-  if (tb_dev_create(NULL, &dev) != TB_OK) {
-    fprintf(stderr, "no OpenCL device: skipped\n");
-    return TB_SKIP;
-  }
+  int r = open_device(&dev);
+  if (r) return r;
   int rc = TB_RUN(healthy_immune_state_does_not_drift, withdrawal_follows_the_relaxation_equations,
                   knock_outs_move_osteoclastogenesis_the_right_way);
   tb_dev_destroy(&dev);

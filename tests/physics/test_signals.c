@@ -50,7 +50,7 @@
 
 #include <stdint.h>
 
-#include "tb_test.h"
+#include "tb_test_sim.h"
 #include "trabecula/device.h"
 #include "trabecula/params.h"
 #include "trabecula/process.h"
@@ -69,25 +69,6 @@
 #define TOL_COMMON 5e-3 /* above the long reach's float32 floor: the same goal for both reaches */
 #define EPS32 5.9604644775390625e-08
 #define MAX_TOY_FIELDS 2
-
-/* The default device, or TB_SKIP when none can be opened. */
-static int open_device(tb_device **dev) {
-  if (tb_dev_create(NULL, dev) != TB_OK) {
-    fprintf(stderr, "no OpenCL device: skipped\n");
-    return TB_SKIP;
-  }
-  return 0;
-}
-
-/* REQUIRE goes to the test's `done:` label so that its device objects and
- * buffers are still released (the sanitizer build checks for leaks). */
-#define REQUIRE(cond)                                                     \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-      goto done;                                                          \
-    }                                                                     \
-  } while (0)
 
 static size_t idx(int x, int y, int z) { return (size_t)x + (size_t)NX * ((size_t)y + (size_t)NY * (size_t)z); }
 

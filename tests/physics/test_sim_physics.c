@@ -23,21 +23,12 @@
 
 #include <stdint.h>
 
-#include "tb_test.h"
+#include "tb_test_sim.h"
 #include "trabecula/device.h"
 #include "trabecula/params.h"
 #include "trabecula/phantom.h"
 #include "trabecula/sim.h"
 #include "trabecula/volume.h"
-
-/* The default device, or TB_SKIP when none can be opened. */
-static int open_device(tb_device **dev) {
-  if (tb_dev_create(NULL, dev) != TB_OK) {
-    fprintf(stderr, "no OpenCL device: skipped\n");
-    return TB_SKIP;
-  }
-  return 0;
-}
 
 /* Defaults with no spin-up, then "section.key=value" assignments. */
 static int make_params(tb_params *p, const char *const *set, int n) {
@@ -48,37 +39,6 @@ static int make_params(tb_params *p, const char *const *set, int n) {
   return 0;
 }
 #define NSET(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* EXPECT and EXPECT_NEAR return at once; these go to the test's `done:`
- * label instead, so its device objects and buffers are still released (the
- * sanitizer build checks for leaks). */
-#define REQUIRE(cond)                                                     \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-      goto done;                                                          \
-    }                                                                     \
-  } while (0)
-#define REQUIRE_NEAR(a, b, tol)                                                                   \
-  do {                                                                                            \
-    double rq_a_ = (a), rq_b_ = (b), rq_t_ = (tol);                                               \
-    if (!(fabs(rq_a_ - rq_b_) <= rq_t_)) {                                                        \
-      fprintf(stderr, "%s:%d: %s = %.9g, expected %s = %.9g within %.3g\n", __FILE__, __LINE__, #a, \
-              rq_a_, #b, rq_b_, rq_t_);                                                           \
-      goto done;                                                                                  \
-    }                                                                                             \
-  } while (0)
-
-/* A bone half-space: f = 1 for z < zb, marrow above, voxel size h. */
-static tb_volume *half_space(int nx, int ny, int nz, int zb, double h) {
-  tb_volume *v = NULL;
-  if (tb_volume_create(nx, ny, nz, &v) != TB_OK) return NULL;
-  for (int a = 0; a < 3; a++) v->spacing_um[a] = h;
-  for (int z = 0; z < zb; z++)
-    for (int y = 0; y < ny; y++)
-      for (int x = 0; x < nx; x++) v->data[tb_volume_index(v, x, y, z)] = 1.0f;
-  return v;
-}
 
 /* Bone thickness lost from the half-space (µm): sum over z < zb of (1 - f) h
  * per column, averaged over the columns at least `margin` voxels from the
