@@ -31,15 +31,31 @@
  * menopause, E2 half-life 161 min) is followed within the step. */
 
 #define IMMUNE_SUBSTEP_DAYS 0.25f
-/* Trejo et al. 2019 macrophage rates, per day: exchange M1 -> M2, M2 -> M1,
- * death of M0, M1, M2. */
-#define TREJO_K12 0.075f
-#define TREJO_K21 0.05f
-#define TREJO_D0 0.156f
-#define TREJO_D1 0.121f
-#define TREJO_D2 0.163f
+#define TREJO_K12 ((float)TB_TREJO_K12)
+#define TREJO_K21 ((float)TB_TREJO_K21)
+#define TREJO_D0 ((float)TB_TREJO_D0)
+#define TREJO_D1 ((float)TB_TREJO_D1)
+#define TREJO_D2 ((float)TB_TREJO_D2)
 
 inline float relax_to(float x, float target, float rate, float h) { return (x + h * rate * target) / (1.0f + h * rate); }
+
+/* The factors the tissue kernels use, from the populations at estrogen E:
+ * cytokine source levels, Treg suppression, RANKL per cell and the
+ * systemic osteoclastogenic drive. */
+inline void derive_factors(__constant tb_kp_immune *kp, tb_immune_state *s, float E) {
+  float d = 1.0f - E;
+  float sup = kp->treg_suppression * (1.0f - kp->treg_estrogen_loss * d);
+  float m1r = kp->m1_scale * s->m1 / s->m_healthy[1];
+  s->tnf = kp->tnf_scale * (0.4f * kp->effector_t_scale * s->effector_t + 0.2f * kp->th17_scale * s->th17 + 0.4f * m1r);
+  s->il17 = kp->il17_scale * kp->th17_scale * s->th17;
+  s->il6 = kp->il6_scale * (0.4f * m1r + 0.2f * kp->neutrophil_scale * s->neutrophil +
+                            0.2f * kp->mast_cell_scale * s->mast_cell + 0.2f);
+  s->treg_factor = (1.0f + kp->treg_suppression) / (1.0f + sup * s->treg * kp->treg_scale);
+  s->rankl_per_cell = 1.0f + kp->rankl_cell_gain * d;
+  s->drive = (1.0f + kp->init_estrogen_gain * d) * s->treg_factor *
+             (1.0f + s->fx.tnf_oc * immune_h_sys(s->tnf, s->fx.K) + s->fx.il17_oc * immune_h_sys(s->il17, s->fx.K) +
+              s->fx.il6_oc * immune_h_sys(s->il6, s->fx.K));
+}
 
 /* One work-item: advances the populations from the state's time to the end
  * of this step. reset != 0: only recomputes the derived factors (at
@@ -72,37 +88,19 @@ __kernel void immune_advance(__constant tb_kp_schedule *sched, __constant tb_kp_
     s.m1 = (s.m1 + h * (g1 * s.m0 + TREJO_K21 * s.m2)) / (1.0f + h * (TREJO_K12 + TREJO_D1));
     s.m2 = (s.m2 + h * (g2 * s.m0 + TREJO_K12 * s.m1)) / (1.0f + h * (TREJO_K21 + TREJO_D2));
     /* The pool, driven by the factors of this substep. */
-    float m1r = kp->m1_scale * s.m1 / s.m_healthy[1], m2r = kp->m2_scale * s.m2 / s.m_healthy[2];
+    derive_factors(kp, &s, E);
+    float m2r = kp->m2_scale * s.m2 / s.m_healthy[2];
     float mtot = (s.m0 + kp->m1_scale * s.m1 + kp->m2_scale * s.m2) /
                  (s.m_healthy[0] + s.m_healthy[1] + s.m_healthy[2]);
-    float tnf = kp->tnf_scale * (0.4f * kp->effector_t_scale * s.effector_t + 0.2f * kp->th17_scale * s.th17 + 0.4f * m1r);
-    float il17 = kp->il17_scale * kp->th17_scale * s.th17;
-    float il6 = kp->il6_scale * (0.4f * m1r + 0.2f * kp->neutrophil_scale * s.neutrophil +
-                                 0.2f * kp->mast_cell_scale * s.mast_cell + 0.2f);
-    float treg_factor = (1.0f + kp->treg_suppression) / (1.0f + sup * s.treg * kp->treg_scale);
-    float a_imm = 1.0f + s.fx.tnf_oc * immune_h_sys(tnf, s.fx.K) +
-                  s.fx.il17_oc * immune_h_sys(il17, s.fx.K) + s.fx.il6_oc * immune_h_sys(il6, s.fx.K);
-    float drive = (1.0f + kp->init_estrogen_gain * d) * treg_factor * a_imm;
     float dn = kp->m2_precursor_exponent == 1.0f ? d : pow(fmax(d, 0.0f), kp->m2_precursor_exponent);
     float s0 = kp->precursor_use_per_day + 1.0f / kp->precursor_life_days;
     float supply = s0 * mtot * (1.0f + kp->m2_precursor_gain * m2r * dn);
     s.precursors = fmin((s.precursors + h * supply) /
-                            (1.0f + h * (kp->precursor_use_per_day * drive + 1.0f / kp->precursor_life_days)),
+                            (1.0f + h * (kp->precursor_use_per_day * s.drive + 1.0f / kp->precursor_life_days)),
                         kp->precursor_max);
   }
-  /* Derived factors at the end of the step, as the tissue kernels use them. */
-  float d = 1.0f - E;
-  float sup = kp->treg_suppression * (1.0f - kp->treg_estrogen_loss * d);
-  float m1r = kp->m1_scale * s.m1 / s.m_healthy[1];
-  s.tnf = kp->tnf_scale * (0.4f * kp->effector_t_scale * s.effector_t + 0.2f * kp->th17_scale * s.th17 + 0.4f * m1r);
-  s.il17 = kp->il17_scale * kp->th17_scale * s.th17;
-  s.il6 = kp->il6_scale * (0.4f * m1r + 0.2f * kp->neutrophil_scale * s.neutrophil +
-                           0.2f * kp->mast_cell_scale * s.mast_cell + 0.2f);
-  s.treg_factor = (1.0f + kp->treg_suppression) / (1.0f + sup * s.treg * kp->treg_scale);
-  s.rankl_per_cell = 1.0f + kp->rankl_cell_gain * d;
-  s.drive = (1.0f + kp->init_estrogen_gain * d) * s.treg_factor *
-            (1.0f + s.fx.tnf_oc * immune_h_sys(s.tnf, s.fx.K) +
-             s.fx.il17_oc * immune_h_sys(s.il17, s.fx.K) + s.fx.il6_oc * immune_h_sys(s.il6, s.fx.K));
+  /* With no substep (reset) the factors still follow the state and E. */
+  if (nsub == 0) derive_factors(kp, &s, E);
   s.t_days = t_end;
   *st = s;
 }

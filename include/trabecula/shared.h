@@ -156,6 +156,15 @@ typedef struct tb_kp_marrow {
   float pad_;
 } tb_kp_marrow;
 
+/* Trejo et al. 2019 macrophage rates, per day: exchange M1 -> M2 and
+ * M2 -> M1, death of M0, M1, M2 (the host solves their healthy steady state,
+ * kernels/immune.cl integrates them; kernels take them as (float)). */
+#define TB_TREJO_K12 0.075
+#define TB_TREJO_K21 0.05
+#define TB_TREJO_D0 0.156
+#define TB_TREJO_D1 0.121
+#define TB_TREJO_D2 0.163
+
 /* Immune cells in marrow (mechanism 8; IMMUNE_AND_TREATMENTS.md sections
  * 2-3). Populations are systemic (a sample's marrow is well mixed): each
  * relaxes to its estrogen-dependent target, dX/dt = mu (P_X(E) - X), 1 at

@@ -20,13 +20,6 @@ typedef struct immune {
   tb_shape one, row_items;
 } immune;
 
-/* Trejo et al. 2019 rates (kernels/immune.cl). */
-#define TREJO_K12 0.075
-#define TREJO_K21 0.05
-#define TREJO_D0 0.156
-#define TREJO_D1 0.121
-#define TREJO_D2 0.163
-
 static const tb_scalar_desc scalars[] = {
     {"th17", "1", "Th17 cells relative to premenopause"},
     {"treg", "1", "regulatory T cells relative to premenopause"},
@@ -59,13 +52,13 @@ cleanup:
  * linear system of kernels/immune.cl with its time derivatives zero. */
 static void macrophage_steady_state(const tb_kp_immune *kp, double m[3]) {
   double g1 = kp->g1_per_day, g2 = kp->g2_per_day;
-  double m0 = 1.0 / (g1 + g2 + TREJO_D0);
+  double m0 = 1.0 / (g1 + g2 + TB_TREJO_D0);
   /* a M1 - k21 M2 = g1 M0; -k12 M1 + b M2 = g2 M0 */
-  double a = TREJO_K12 + TREJO_D1, b = TREJO_K21 + TREJO_D2;
-  double det = a * b - TREJO_K21 * TREJO_K12;
+  double a = TB_TREJO_K12 + TB_TREJO_D1, b = TB_TREJO_K21 + TB_TREJO_D2;
+  double det = a * b - TB_TREJO_K21 * TB_TREJO_K12;
   m[0] = m0;
-  m[1] = (g1 * m0 * b + TREJO_K21 * g2 * m0) / det;
-  m[2] = (a * g2 * m0 + TREJO_K12 * g1 * m0) / det;
+  m[1] = (g1 * m0 * b + TB_TREJO_K21 * g2 * m0) / det;
+  m[2] = (a * g2 * m0 + TB_TREJO_K12 * g1 * m0) / det;
 }
 
 static tb_status create(tb_sim *s, const tb_params *p, void **state) {
