@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
+
 #include "trabecula/io.h"
 #include "trabecula/log.h"
 
@@ -20,33 +22,16 @@
 #error "TB_FUZZ_EXT (the file name extension, e.g. \".nrrd\") must be defined"
 #endif
 
-static char path[512];
-
-static void remove_dir(void) {
-  char p[600];
-  snprintf(p, sizeof p, "%s", path);
-  remove(p);
-  char *slash = strrchr(p, '/');
-  if (slash) *slash = '\0';
-  rmdir(p);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  char dir[] = "/tmp/trabecula-fuzz-XXXXXX";
-  if (!mkdtemp(dir)) abort();
-  snprintf(path, sizeof path, "%s/input%s", dir, TB_FUZZ_EXT);
-  atexit(remove_dir);
+  fuzz_file_init("input" TB_FUZZ_EXT);
   tb_log_set_quiet(1);
   return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  FILE *f = fopen(path, "wb");
-  if (!f) abort();
-  if (size && fwrite(data, 1, size, f) != size) abort();
-  if (fclose(f) != 0) abort();
+  const char *path = fuzz_file_write(data, size);
   tb_volume *v = NULL;
   tb_status st = tb_io_read_volume(path, 0.0, &v);
   /* tools/fuzz.sh makes allocations over 2 GiB fail (max_allocation_size_mb):

@@ -11,34 +11,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
+
 #include "trabecula/params.h"
-
-static char path[512];
-
-static void remove_dir(void) {
-  char p[600];
-  snprintf(p, sizeof p, "%s", path);
-  remove(p);
-  char *slash = strrchr(p, '/');
-  if (slash) *slash = '\0';
-  rmdir(p);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  char dir[] = "/tmp/trabecula-fuzz-XXXXXX";
-  if (!mkdtemp(dir)) abort();
-  snprintf(path, sizeof path, "%s/scenario.ini", dir);
-  atexit(remove_dir);
+  fuzz_file_init("scenario.ini");
   return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  FILE *f = fopen(path, "wb");
-  if (!f) abort();
-  if (size && fwrite(data, 1, size, f) != size) abort();
-  if (fclose(f) != 0) abort();
+  const char *path = fuzz_file_write(data, size);
   tb_params p;
   tb_params_default(&p);
   if (tb_params_load_file(&p, path) == TB_OK) {
