@@ -272,10 +272,11 @@ done:
   return fail;
 }
 
-/* A process declaring "bone_fraction" (the framework's) is refused while
- * the tables are built: TB_ERR_INTERNAL, no simulation, every device buffer
- * freed (tb_dev_allocated back where it was), its create never called. */
-static int process_redeclaring_an_existing_array_is_refused(void) {
+/* tb_sim_create_with with `bad` added to a table fails with
+ * TB_ERR_INTERNAL, returns no simulation and frees every device buffer
+ * (tb_dev_allocated back where it was); *calls counts what the bad process
+ * records (its creates or its destroys) and must end at expect_calls. */
+static int creating_with_fails_cleanly(const tb_process_type *bad, int *calls, int expect_calls, const char *what) {
   tb_device *dev = NULL;
   int r = open_device(&dev);
   if (r) return r;
@@ -286,17 +287,17 @@ static int process_redeclaring_an_existing_array_is_refused(void) {
   int fail = 1;
   tb_params_default(&p);
   REQUIRE(tb_params_set_assignment(&p, "run.spinup_days=0") == TB_OK);
-  REQUIRE(table_with(&dup_process, procs) == 0);
+  REQUIRE(table_with(bad, procs) == 0);
   REQUIRE((v = half_space(8, 8, 8, 4, 10.0)) != NULL);
   const uint64_t before = tb_dev_allocated(dev);
-  dup_creates = 0;
+  *calls = 0;
   tb_status st = tb_sim_create_with(dev, &p, v, NULL, procs, &s);
-  printf("  status %s, device bytes %llu -> %llu, create called %d times\n", tb_status_name(st),
-         (unsigned long long)before, (unsigned long long)tb_dev_allocated(dev), dup_creates);
+  printf("  status %s, device bytes %llu -> %llu, %s called %d times\n", tb_status_name(st),
+         (unsigned long long)before, (unsigned long long)tb_dev_allocated(dev), what, *calls);
   REQUIRE(st == TB_ERR_INTERNAL);
   REQUIRE(s == NULL);
   REQUIRE(tb_dev_allocated(dev) == before);
-  REQUIRE(dup_creates == 0);
+  REQUIRE(*calls == expect_calls);
   fail = 0;
 done:
   tb_sim_destroy(&s);
@@ -305,38 +306,17 @@ done:
   return fail;
 }
 
+/* A process declaring "bone_fraction" (the framework's) is refused while
+ * the tables are built, and its create is never called. */
+static int process_redeclaring_an_existing_array_is_refused(void) {
+  return creating_with_fails_cleanly(&dup_process, &dup_creates, 0, "create");
+}
+
 /* A process whose create fails (it asks for an array nobody declares) after
- * the state table is allocated and the program built: TB_ERR_INTERNAL, no
- * simulation, every device buffer freed, the process's own state destroyed
- * (once). */
+ * the state table is allocated and the program built fails the same way,
+ * and the process's own state is destroyed (once). */
 static int process_needing_an_undeclared_array_fails_cleanly(void) {
-  tb_device *dev = NULL;
-  int r = open_device(&dev);
-  if (r) return r;
-  const tb_process_type *procs[32];
-  tb_params p;
-  tb_volume *v = NULL;
-  tb_sim *s = NULL;
-  int fail = 1;
-  tb_params_default(&p);
-  REQUIRE(tb_params_set_assignment(&p, "run.spinup_days=0") == TB_OK);
-  REQUIRE(table_with(&lost_process, procs) == 0);
-  REQUIRE((v = half_space(8, 8, 8, 4, 10.0)) != NULL);
-  const uint64_t before = tb_dev_allocated(dev);
-  lost_destroys = 0;
-  tb_status st = tb_sim_create_with(dev, &p, v, NULL, procs, &s);
-  printf("  status %s, device bytes %llu -> %llu, destroy called %d times\n", tb_status_name(st),
-         (unsigned long long)before, (unsigned long long)tb_dev_allocated(dev), lost_destroys);
-  REQUIRE(st == TB_ERR_INTERNAL);
-  REQUIRE(s == NULL);
-  REQUIRE(tb_dev_allocated(dev) == before);
-  REQUIRE(lost_destroys == 1);
-  fail = 0;
-done:
-  tb_sim_destroy(&s);
-  tb_volume_destroy(&v);
-  tb_dev_destroy(&dev);
-  return fail;
+  return creating_with_fails_cleanly(&lost_process, &lost_destroys, 1, "destroy");
 }
 
 int main(void) {
