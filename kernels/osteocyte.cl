@@ -20,6 +20,9 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
                                __global float *src_scl, int apoptosis, __global const tb_immune_state *imm,
                                __global const float *tnf, __global const float *il17) {
   const tb_immune_state im = *imm;
+  /* At or below their healthy levels the cytokines add nothing (immune_h
+   * is 0): the fields are then not read at all. */
+  const int cytokines_up = im.tnf > 1.0f || im.il17 > 1.0f;
   const float deficit = deficit_of(ks);
   const float rate = kp->apoptosis_per_day * (1.0f + kp->apoptosis_estrogen_gain * deficit);
   const float p_death = apoptosis ? 1.0f - exp(-rate * dom->dt_days) : 0.0f;
@@ -47,8 +50,9 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
     if (fi <= 0.0f) continue;
     float live = fi * v, dead = fi - live;
     /* TNF-alpha and IL-17 raise the osteoblast lineage's RANKL. */
-    float boost = 1.0f + im.fx.tnf_rankl * immune_h(tnf[i], im.tnf, im.tnf_ref, im.fx.K) +
-                  im.fx.il17_rankl * immune_h(il17[i], im.il17, im.il17_ref, im.fx.K);
+    float boost = !cytokines_up ? 1.0f
+                                : 1.0f + im.fx.tnf_rankl * immune_h(tnf[i], im.tnf, im.tnf_ref, im.fx.K) +
+                                      im.fx.il17_rankl * immune_h(il17[i], im.il17, im.il17_ref, im.fx.K);
     src_rankl[i] += live * kp->rankl_live_pM_per_day * boost + dead * kp->rankl_dead_pM_per_day;
     src_opg[i] += live * opg;
     src_scl[i] += live * scl;
