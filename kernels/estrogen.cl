@@ -11,12 +11,21 @@
  *   osteoblast working life / (1 + g_ob (1 - E))    more osteoblast apoptosis
  *   marrow adiposity target fat0 + g_fat (1 - E)    MSC commitment to fat
  *   osteocyte apoptosis    x (1 + g_ocy (1 - E))
+ * Hormone therapy (IMMUNE_AND_TREATMENTS.md 5.1) is estrogen restored on its
+ * schedule, so every one of these terms reverses; perforations stay (the
+ * formation kernel never refills a perforated cavity).
  * The same function is compiled by the host (tb_schedule_estrogen). */
 
 TB_INLINE float estrogen_level(const tb_kp_schedule kp, float t_days) {
   if (kp.hormone_therapy_day >= 0.0f && t_days >= kp.hormone_therapy_day) return 1.0f;
   if (t_days < kp.menopause_day) return 1.0f;
-  return 1.0f - kp.estrogen_loss * (1.0f - exp(-(t_days - kp.menopause_day) / kp.decline_days));
+  float e = 1.0f - kp.estrogen_loss * (1.0f - exp(-(t_days - kp.menopause_day) / kp.decline_days));
+  /* Hormone-therapy courses ([treatment.N] drug = hormone_therapy) hold E
+   * at least at their level while they run; when one stops, E is again the
+   * natural level of that day (no memory of the course). */
+  for (int k = 0; k < kp.n_ht && k < TB_MAX_TREATMENTS; k++)
+    if (t_days >= kp.ht_start[k] && t_days < kp.ht_stop[k]) e = fmax(e, kp.ht_level[k]);
+  return e;
 }
 
 /* The step constants of global step `step`. */

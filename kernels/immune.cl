@@ -42,7 +42,7 @@ inline float relax_to(float x, float target, float rate, float h) { return (x + 
 /* The factors the tissue kernels use, from the populations at estrogen E:
  * cytokine source levels, Treg suppression, RANKL per cell and the
  * systemic osteoclastogenic drive. */
-inline void derive_factors(__constant tb_kp_immune *kp, tb_immune_state *s, float E) {
+inline void derive_factors(__constant tb_kp_immune *kp, tb_immune_state *s, float E, float rankl_drug) {
   float d = 1.0f - E;
   float sup = kp->treg_suppression * (1.0f - kp->treg_estrogen_loss * d);
   float m1r = kp->m1_scale * s->m1 / s->m_healthy[1];
@@ -52,7 +52,9 @@ inline void derive_factors(__constant tb_kp_immune *kp, tb_immune_state *s, floa
                             0.2f * kp->mast_cell_scale * s->mast_cell + 0.2f);
   s->treg_factor = (1.0f + kp->treg_suppression) / (1.0f + sup * s->treg * kp->treg_scale);
   s->rankl_per_cell = 1.0f + kp->rankl_cell_gain * d;
-  s->drive = (1.0f + kp->init_estrogen_gain * d) * s->treg_factor *
+  /* rankl_drug: the drugs' systemic factor on effective RANKL, ^n (under
+   * denosumab precursors stop differentiating and the pool fills). */
+  s->drive = rankl_drug * (1.0f + kp->init_estrogen_gain * d) * s->treg_factor *
              (1.0f + s->fx.tnf_oc * immune_h_sys(s->tnf, s->fx.K) + s->fx.il17_oc * immune_h_sys(s->il17, s->fx.K) +
               s->fx.il6_oc * immune_h_sys(s->il6, s->fx.K));
 }
@@ -61,9 +63,12 @@ inline void derive_factors(__constant tb_kp_immune *kp, tb_immune_state *s, floa
  * of this step. reset != 0: only recomputes the derived factors (at
  * creation, from the values the host wrote). */
 __kernel void immune_advance(__constant tb_kp_schedule *sched, __constant tb_kp_immune *kp,
-                             __constant tb_kstep *ks, __global tb_immune_state *st, int reset) {
+                             __constant tb_kstep *ks, __global tb_immune_state *st, int reset,
+                             __global const tb_drug_effects *drug) {
   if (get_global_id(0) != 0) return;
   tb_immune_state s = *st;
+  const float rf = drug->rankl_free * drug->rankl_factor;
+  const float rankl_drug = kp->rankl_exponent == 1.0f ? rf : pow(fmax(rf, 0.0f), kp->rankl_exponent);
   const float t_end = reset ? s.t_days : ks->t_days + sched->dt_days;
   float span = t_end - s.t_days;
   int nsub = span > 0.0f ? (int)ceil(span / IMMUNE_SUBSTEP_DAYS) : 0;
@@ -88,7 +93,7 @@ __kernel void immune_advance(__constant tb_kp_schedule *sched, __constant tb_kp_
     s.m1 = (s.m1 + h * (g1 * s.m0 + TREJO_K21 * s.m2)) / (1.0f + h * (TREJO_K12 + TREJO_D1));
     s.m2 = (s.m2 + h * (g2 * s.m0 + TREJO_K12 * s.m1)) / (1.0f + h * (TREJO_K21 + TREJO_D2));
     /* The pool, driven by the factors of this substep. */
-    derive_factors(kp, &s, E);
+    derive_factors(kp, &s, E, rankl_drug);
     float m2r = kp->m2_scale * s.m2 / s.m_healthy[2];
     float mtot = (s.m0 + kp->m1_scale * s.m1 + kp->m2_scale * s.m2) /
                  (s.m_healthy[0] + s.m_healthy[1] + s.m_healthy[2]);
@@ -100,7 +105,7 @@ __kernel void immune_advance(__constant tb_kp_schedule *sched, __constant tb_kp_
                         kp->precursor_max);
   }
   /* With no substep (reset) the factors still follow the state and E. */
-  if (nsub == 0) derive_factors(kp, &s, E);
+  if (nsub == 0) derive_factors(kp, &s, E, rankl_drug);
   s.t_days = t_end;
   *st = s;
 }

@@ -45,9 +45,12 @@ inline float team_life(__constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
  * amplification where their increment over health is (MODEL.md mechanism
  * 2; IMMUNE_AND_TREATMENTS.md 2.4). */
 inline float osteoclastogenesis(__constant tb_kp_osteoclast *kp, __constant tb_kstep *ks, const tb_immune_state *im,
-                                int i, __global const float *rankl, __global const float *opg,
-                                __global const float *tnf, __global const float *il17, __global const float *il6) {
-  float reff = effective_rankl(kp->K_opg_per_pM, rankl[i], opg[i]);
+                                const tb_drug_effects *dx, int i, __global const float *rankl,
+                                __global const float *opg, __global const float *tnf, __global const float *il17,
+                                __global const float *il6) {
+  /* Drugs: denosumab leaves a share of RANKL free, continuous PTH raises
+   * the osteoblast lineage's (kernels/denosumab.cl, teriparatide.cl). */
+  float reff = effective_rankl(kp->K_opg_per_pM, rankl[i], opg[i]) * dx->rankl_free * dx->rankl_factor;
   /* (Reff/Reff_ref)^n; pow is slow where n is the usual 1 or 2. */
   float ratio = fmax(reff, 0.0f) / kp->reff_ref_pM;
   float n_ = kp->rankl_exponent;
@@ -64,10 +67,12 @@ __kernel void osteoclast_drive(__constant tb_kdomain *dom, __constant tb_kp_oste
                                __global const float *f, __global const uchar *comp, __global const float *rankl,
                                __global const float *opg, __global const tb_immune_state *imm,
                                __global const float *tnf, __global const float *il17, __global const float *il6,
-                               __global float *out) {
+                               __global const tb_drug_effects *drug, __global float *out) {
   const tb_immune_state im = *imm;
+  const tb_drug_effects dx = *drug;
   TB_FOR_ROW(dom, x, y, z, i) {
-    out[i] = is_surface(dom, f, comp, x, y, z, i) ? osteoclastogenesis(kp, ks, &im, i, rankl, opg, tnf, il17, il6) : 0.0f;
+    out[i] = is_surface(dom, f, comp, x, y, z, i) ? osteoclastogenesis(kp, ks, &im, &dx, i, rankl, opg, tnf, il17, il6)
+                                                  : 0.0f;
   }
 }
 
@@ -83,9 +88,11 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
                                  __global const float *rankl, __global const float *opg, __global int *join,
                                  __global uchar *pflag, __global int *row_new, __global const uchar *near_front,
                                  __global const tb_immune_state *imm, __global const float *tnf,
-                                 __global const float *il17, __global const float *il6) {
+                                 __global const float *il17, __global const float *il6,
+                                 __global const tb_drug_effects *drug) {
   const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
   const tb_immune_state im = *imm;
+  const tb_drug_effects dx = *drug;
   TB_FOR_ROW(dom, x, y, z, i) {
     int s = team_id[i];
     join[i] = TB_TEAM_NONE;
@@ -171,7 +178,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
       continue;
     }
     if (!is_surface(dom, f, comp, x, y, z, i)) continue;
-    float rate = kp->init_rate_per_day * osteoclastogenesis(kp, ks, &im, i, rankl, opg, tnf, il17, il6);
+    float rate = kp->init_rate_per_day * osteoclastogenesis(kp, ks, &im, &dx, i, rankl, opg, tnf, il17, il6);
     /* Start with probability 1 - exp(-rate dt), which is at most rate dt:
      * the exponential is only needed for the rare draws below that bound. */
     float lambda = rate * dom->dt_days;

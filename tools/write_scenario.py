@@ -58,6 +58,8 @@ def rewrite(path, rows):
     cp.read_string(text)
     known = {(s, k) for s, k, *_ in rows}
     for s in cp.sections():
+        if s.startswith("treatment."):
+            continue
         for k in cp[s]:
             if (s, k) not in known:
                 print(f"write_scenario: {path}: [{s}] {k} is not in the parameter table (dropped)", file=sys.stderr)
@@ -72,6 +74,19 @@ def rewrite(path, rows):
         if v != d:
             out.append(f"; (default {fmt(d)})")
         out.append(f"{k} = {fmt(v)}")
+    # Treatment courses are not table rows: kept as written, in the order of N.
+    courses = sorted((s for s in cp.sections() if s.startswith("treatment.")), key=lambda s: int(s.split(".", 1)[1]))
+    if courses:
+        out.append("\n; Treatment courses (README: Treatments): a dose of dose_mg at start_day, start_day +")
+        out.append("; interval_days, ... before stop_day (days after t = 0; interval_days = 0: continuous, mg/day).")
+    for s in courses:
+        out.append(f"\n[{s}]")
+        for k in ("drug", "start_day", "stop_day", "dose_mg", "interval_days"):
+            if cp.has_option(s, k):
+                out.append(f"{k} = {cp[s][k]}")
+        for k in cp[s]:
+            if k not in ("drug", "start_day", "stop_day", "dose_mg", "interval_days"):
+                print(f"write_scenario: {path}: [{s}] {k} is not a treatment key (dropped)", file=sys.stderr)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(out) + "\n")

@@ -14,6 +14,17 @@
 #include "trabecula/shared.h"
 #include "trabecula/status.h"
 
+/* One course of a drug: a [treatment.N] section (N = 1 .. TB_MAX_TREATMENTS). */
+typedef struct tb_treatment {
+  int32_t number;       /* N */
+  int32_t drug;         /* TB_DRUG_* (shared.h) */
+  double start_day;     /* first dose, days after t = 0 */
+  double stop_day;      /* no dose on or after this day; default: never */
+  double dose_mg;       /* per dose; per day when interval_days = 0 */
+  double interval_days; /* between doses; 0 = continuous; default: the drug's label regimen */
+  int32_t line;         /* scenario line of the section, for messages */
+} tb_treatment;
+
 typedef struct tb_params {
   /* [run] */
   double years, dt_days, spinup_days, snapshot_interval_days, seed;
@@ -40,10 +51,27 @@ typedef struct tb_params {
       surface_weight, precursor_life_days, precursor_use_per_day, precursor_max, m2_precursor_gain,
       m2_precursor_exponent, K_cytokine, tnf_osteoclast_gain, il17_osteoclast_gain, il6_osteoclast_gain,
       tnf_rankl_gain, il17_rankl_gain, tnf_ob_differentiation_gain, tnf_ob_apoptosis_gain;
+  /* [hormone_therapy] */
+  double ht_full_dose_mg_per_day;
+  /* [denosumab] */
+  double dmab_absorption_per_day, dmab_elimination_per_day, dmab_central_volume_mL_per_kg, dmab_bioavailability,
+      dmab_vmax_ng_per_kg_per_day, dmab_km_ng_per_mL, dmab_body_mass_kg, dmab_K_per_pM, dmab_rankl_binding,
+      dmab_untreated_denominator;
+  /* [teriparatide] */
+  double pth_absorption_per_hour, pth_elimination_per_hour, pth_volume_L, pth_bioavailability, pth_baseline_pM,
+      pth_rankl_emax, pth_lining_gain;
+  /* [romosozumab] */
+  double romo_absorption_per_day, romo_bioavailability, romo_central_volume_L, romo_peripheral_volume_L,
+      romo_clearance_L_per_day, romo_intercompartmental_L_per_day, romo_vmax_nmol_per_day, romo_km_nM,
+      romo_molar_mass_kg_per_mol, scl_production_nM_per_day, scl_elimination_per_day, scl_complex_elimination_per_day,
+      tolerance_rate_per_day, tolerance_max, romo_opg_exponent, romo_lining_gain;
   /* [signals] */
   double rankl_range_um, rankl_decay_per_day, opg_range_um, opg_decay_per_day, sclerostin_range_um,
       sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tnf_range_um, tnf_decay_per_day, il17_range_um,
       il17_decay_per_day, il6_range_um, il6_decay_per_day, tolerance, tgfb_tolerance, cytokine_tolerance, max_cycles;
+  /* [treatment.N] sections, in the order of N */
+  int32_t n_treatments;
+  tb_treatment treatment[TB_MAX_TREATMENTS];
 } tb_params;
 
 typedef struct tb_param_info {
@@ -77,6 +105,18 @@ tb_status tb_params_validate(const tb_params *p, double voxel_um);
 double tb_param_get(const tb_params *p, const tb_param_info *info);
 /* Prints the table: section.key, default, unit, range, help. */
 void tb_params_print_help(FILE *out);
+
+/* Drug names as [treatment.N] drug = NAME takes them, by TB_DRUG_* code;
+ * tb_drug_find returns 0 for an unknown name. */
+const char *tb_drug_name(int32_t drug);
+int32_t tb_drug_find(const char *name);
+/* The label regimen's interval of a drug, days (0 = continuous). */
+double tb_drug_default_interval(int32_t drug);
+/* The schedule in kernel form (stop_day and interval_days resolved), in the
+ * order of N. */
+void tb_params_treatments(const tb_params *p, tb_kp_treatment *kp);
+/* 1 when a course of `drug` is scheduled. */
+int tb_params_has_drug(const tb_params *p, int32_t drug);
 
 /* Built-in scenarios, embedded from data/scenarios/NAME.ini. */
 const char *tb_scenario_builtin(const char *name);

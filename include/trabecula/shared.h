@@ -65,6 +65,17 @@ typedef uint8_t tb_u8;
 #define TB_STAT_REFILLING 23     /* osteoblast teams refilling now (after reversal, not perforated) */
 #define TB_NSTATS 24
 
+/* Drug codes of [treatment.N] drug = ... (see tb_kp_treatment). */
+#define TB_DRUG_HORMONE_THERAPY 1
+#define TB_DRUG_ALENDRONATE 2
+#define TB_DRUG_ZOLEDRONATE 3
+#define TB_DRUG_DENOSUMAB 4
+#define TB_DRUG_TERIPARATIDE 5
+#define TB_DRUG_ROMOSOZUMAB 6
+#define TB_NDRUGS 7 /* codes 1 .. TB_NDRUGS - 1 */
+#define TB_MAX_TREATMENTS 16
+#define TB_MAX_DOSES_PER_STEP 64 /* doses of one drug inside one step (a daily drug at dt <= 10 days x 6 courses) */
+
 /* The block of the grid this device holds (STYLE.md: a domain every kernel
  * uses for positions, so that an MPI split needs no kernel rewrite). Local
  * arrays hold (nx + 2 halo) x (ny + 2 halo) x (nz + 2 halo) voxels with
@@ -102,7 +113,10 @@ typedef struct tb_kp_schedule {
   float hormone_therapy_day; /* E restored to 1 from this day; < 0 none */
   float t_start_days;        /* time of step 0 (-spin-up) */
   float dt_days;
-  float pad_[2];
+  tb_i32 n_ht;               /* hormone-therapy courses ([treatment.N] drug = hormone_therapy) */
+  float pad_;
+  float ht_start[TB_MAX_TREATMENTS], ht_stop[TB_MAX_TREATMENTS]; /* E >= ht_level over [start, stop) */
+  float ht_level[TB_MAX_TREATMENTS];
 } tb_kp_schedule;
 
 /* Osteoclasts: initiation and resorption (mechanisms 2-4). */
@@ -193,7 +207,8 @@ typedef struct tb_kp_immune {
   float m2_precursor_gain;     /* supply x (1 + k_M2 M2 (1 - E)^n) (Dou 2018) */
   float m2_precursor_exponent; /* n */
   float init_estrogen_gain;    /* osteoclast initiation x (1 + g (1 - E)), for the systemic drive */
-  float pad_[2];
+  float rankl_exponent;        /* initiation ~ (Reff/Reff_ref)^n: the drugs' systemic RANKL factors enter the drive so */
+  float pad_;
 } tb_kp_immune;
 
 /* Cytokine effects (IMMUNE_AND_TREATMENTS.md 2.4): h = u/(u + K) of the
@@ -227,6 +242,104 @@ typedef struct tb_immune_state {
   float pad_[3];
   tb_kp_cytokine fx;     /* the cytokines' effects, for the kernels that apply them */
 } tb_immune_state;
+
+/* Treatments (IMMUNE_AND_TREATMENTS.md 5): the [treatment.N] sections of
+ * a scenario in kernel form (src/processes/treatment.c, kernels/treatment.cl).
+ * A course gives dose_mg at start_day, start_day + interval_days, ... while
+ * before stop_day; interval_days = 0 is a continuous infusion of dose_mg per
+ * day over [start_day, stop_day). Days after t = 0. */
+
+typedef struct tb_kp_course {
+  tb_i32 drug;         /* TB_DRUG_* */
+  float start_day;     /* first dose */
+  float stop_day;      /* no dose on or after this day */
+  float dose_mg;       /* per dose; per day when interval_days = 0 */
+  float interval_days; /* between doses; 0 = continuous */
+  float pad_[3];
+} tb_kp_course;
+
+typedef struct tb_kp_treatment {
+  tb_i32 n; /* courses in use */
+  tb_i32 pad_[3];
+  tb_kp_course course[TB_MAX_TREATMENTS];
+} tb_kp_treatment;
+
+/* What the systemic drugs do to the tissue this step: each drug process's
+ * one-work-item kernel writes its own members (no member has two writers)
+ * before the tissue kernels read them; every member is neutral without the
+ * drug. Hormone therapy acts through the estrogen schedule (kernels/
+ * estrogen.cl), the bisphosphonates through their per-voxel bound drug. */
+typedef struct tb_drug_effects {
+  float rankl_free;          /* denosumab: share of effective RANKL left free (1 = none) */
+  float rankl_factor;        /* teriparatide: osteoblast-lineage RANKL x (1 = none) */
+  float ob_life_factor;      /* teriparatide: osteoblast working life x (1 = none; BCL2 anti-apoptosis) */
+  float lining_teriparatide; /* teriparatide: quiescent-surface (modeling) formation, share of the healthy MAR (0 = none) */
+  float lining_romosozumab;  /* romosozumab: the same, waning with tolerance (0 = none) */
+  float scl_free;            /* romosozumab: share of sclerostin left free (1 = none) */
+  float opg_factor;          /* romosozumab: osteocyte OPG x (1 = none) */
+  float pad_[9];
+} tb_drug_effects;
+
+TB_INLINE tb_drug_effects tb_drug_effects_neutral(void) {
+  tb_drug_effects e;
+  e.rankl_free = e.rankl_factor = e.ob_life_factor = e.scl_free = e.opg_factor = 1.0f;
+  e.lining_teriparatide = e.lining_romosozumab = 0.0f;
+  for (int k = 0; k < 9; k++) e.pad_[k] = 0.0f;
+  return e;
+}
+
+/* Denosumab (kernels/denosumab.cl; IMMUNE_AND_TREATMENTS.md 5.2). */
+typedef struct tb_kp_denosumab {
+  float ka_per_day;             /* absorption */
+  float kel_per_day;            /* linear elimination */
+  float vmax_ng_per_mL_per_day; /* saturable clearance V_max / (V_c / F) */
+  float km_ng_per_mL;
+  float ng_per_mL_per_mg;       /* F / (V_c body mass): serum concentration per mg absorbed */
+  float chi_K_per_ng_per_mL;    /* chi K_den x 6.71 pM per ng/mL (149 kDa) */
+  float denominator;            /* the untreated RANKL binding denominator */
+  float pad_;
+} tb_kp_denosumab;
+typedef struct tb_denosumab_state {
+  float t_days;          /* time the state is at */
+  float depot_ng_per_mL; /* dose still to be absorbed, as serum concentration */
+  float serum_ng_per_mL; /* C */
+  float pad_;
+} tb_denosumab_state;
+
+/* Teriparatide (kernels/teriparatide.cl; IMMUNE_AND_TREATMENTS.md 5.4). */
+typedef struct tb_kp_teriparatide {
+  float ka_per_h, ke_per_h; /* absorption, elimination (Martonova 2023) */
+  float pM_per_mg;          /* F x 242,850 pmol/mg (4117.8 g/mol) / V */
+  float p0_pM;              /* endogenous PTH */
+  float rankl_emax;         /* osteoblast-lineage RANKL x Emax P/((Emax - 1) P0 + P) */
+  float lining_gain;        /* quiescent-surface formation at the daily regimen */
+  float pad_[2];
+} tb_kp_teriparatide;
+typedef struct tb_teriparatide_state {
+  float t_days;
+  float depot_pM;      /* dose still to be absorbed, as serum concentration */
+  float serum_pM;      /* drug in serum (endogenous PTH excluded) */
+  float rx2, creb, bcl2; /* OpenBoneMin's RUNX2/CREB/BCL2 (10, 10, 100 in health) */
+  float mean_pM;       /* mean drug concentration over the last step */
+  float peak_pM;       /* highest drug concentration in the last step */
+} tb_teriparatide_state;
+
+/* Romosozumab (kernels/romosozumab.cl; IMMUNE_AND_TREATMENTS.md 5.5, Eudy 2015). */
+typedef struct tb_kp_romosozumab {
+  float ka_per_day, f_nmol_per_mg; /* absorption; F x nmol per mg */
+  float vc_L, vp_L, cl_L_per_day, q_L_per_day, vmax_nmol_per_day, km_nM;
+  float scl_in_nM_per_day, scl_out_per_day, complex_out_per_day, scl0_nM;
+  float tol_rate_per_day, tol_max, opg_exponent, lining_gain;
+} tb_kp_romosozumab;
+typedef struct tb_romosozumab_state {
+  float t_days;
+  float depot_nmol;   /* dose still to be absorbed */
+  float central_nM;   /* C */
+  float peripheral_nM;
+  float scl_nM;       /* total serum sclerostin (free + bound) */
+  float tolerance;    /* TOL, 1 untreated */
+  float pad_[2];
+} tb_romosozumab_state;
 
 /* Statistics (kernels/stats.cl). */
 typedef struct tb_kp_stats {

@@ -167,6 +167,79 @@ const tb_param_info tb_param_table[] = {
     {"immune", "tnf_ob_apoptosis_gain", F(tnf_ob_apoptosis_gain), "1", 0.3, 0, 100, 0,
      "osteoblast working life / (1 + g h_TNF), from the systemic TNF level [unverified magnitude]"},
 
+    {"hormone_therapy", "full_dose_mg_per_day", F(ht_full_dose_mg_per_day), "mg/day", 0.1, 1e-6, 100, 0,
+     "estradiol dose restoring premenopausal estrogen: a course holds E >= min(1, dose_mg/full) (transdermal E2 "
+     "0.1 mg/day) [unverified]"},
+
+    {"denosumab", "absorption_per_day", F(dmab_absorption_per_day), "1/day", 0.17, 1e-4, 100, 0,
+     "subcutaneous absorption k_a (Martinez-Reina & Pivonka 2019, Bone-Models class denosumab)"},
+    {"denosumab", "elimination_per_day", F(dmab_elimination_per_day), "1/day", 0.0115, 0, 100, 0,
+     "linear elimination k_el (Martinez-Reina & Pivonka 2019)"},
+    {"denosumab", "central_volume_mL_per_kg", F(dmab_central_volume_mL_per_kg), "mL/kg", 77.9, 1, 1e4, 0,
+     "central volume V_c (Martinez-Reina & Pivonka 2019)"},
+    {"denosumab", "bioavailability", F(dmab_bioavailability), "1", 1, 0.01, 1, 0,
+     "subcutaneous bioavailability F (Martinez-Reina & Pivonka 2019)"},
+    {"denosumab", "vmax_ng_per_kg_per_day", F(dmab_vmax_ng_per_kg_per_day), "ng/(kg day)", 2672, 0, 1e7, 0,
+     "saturable (target-mediated) clearance V_max (Martinez-Reina & Pivonka 2019)"},
+    {"denosumab", "km_ng_per_mL", F(dmab_km_ng_per_mL), "ng/mL", 411, 1e-3, 1e7, 0,
+     "half-saturation K_m of the saturable clearance (Martinez-Reina & Pivonka 2019)"},
+    {"denosumab", "body_mass_kg", F(dmab_body_mass_kg), "kg", 60, 20, 300, 0,
+     "patient body mass: the dose per kg (Martinez-Reina & Pivonka 2019 use 60 kg)"},
+    {"denosumab", "K_per_pM", F(dmab_K_per_pM), "1/pM", 0.333, 0, 100, 0,
+     "denosumab-RANKL association K_den (K_d 3 pM; Martinez-Reina & Pivonka 2019)"},
+    {"denosumab", "rankl_binding", F(dmab_rankl_binding), "1", 0.012, 0, 10, 0,
+     "chi: denosumab adds chi K_den C to the RANKL binding denominator (Martinez-Reina & Pivonka 2019: 0.012) "
+     "[calibrate]"},
+    {"denosumab", "untreated_denominator", F(dmab_untreated_denominator), "1", 20, 1, 1e4, 0,
+     "the untreated denominator 1 + K OPG + K_RANK RANK of that model, so free RANKL = D/(D + chi K_den C): 7, 19, "
+     "94 % at 1, 3, 6 months [derived]"},
+
+    {"teriparatide", "absorption_per_hour", F(pth_absorption_per_hour), "1/h", 4.38, 1e-3, 1e3, 0,
+     "subcutaneous absorption k_a (Martonova 2023, Bone-Models martonova_parameters.py)"},
+    {"teriparatide", "elimination_per_hour", F(pth_elimination_per_hour), "1/h", 0.693, 1e-3, 1e3, 0,
+     "elimination k_e (Martonova 2023): C_max 31 pM 0.5 h after 20 ug [derived]"},
+    {"teriparatide", "volume_L", F(pth_volume_L), "L", 110, 0.1, 1e4, 0, "distribution volume (Martonova 2023)"},
+    {"teriparatide", "bioavailability", F(pth_bioavailability), "1", 0.95, 0.01, 1, 0,
+     "subcutaneous bioavailability (Martonova 2023)"},
+    {"teriparatide", "baseline_pth_pM", F(pth_baseline_pM), "pM", 3.85, 0.01, 1e3, 0,
+     "endogenous PTH the receptor terms are relative to (OpenBoneMin.cpp PTH_0/V1 = 53.9 pmol / 14 L)"},
+    {"teriparatide", "rankl_emax", F(pth_rankl_emax), "1", 1.2, 1, 100, 0,
+     "most PTH can raise osteoblast-lineage RANKL: x Emax P/((Emax - 1) P0 + P) of the step's mean PTH P "
+     "(OpenBoneMin.cpp LpthEff form) [estimate]"},
+    {"teriparatide", "lining_gain", F(pth_lining_gain), "1", 0.3, 0, 10, 0,
+     "lining-cell formation on quiescent surfaces at 20 ug daily, share of healthy MAR; x BCL2 signal, so 0 if "
+     "continuous (Dobnig 1995) [calibrate: Neer 2001]"},
+
+    {"romosozumab", "absorption_per_day", F(romo_absorption_per_day), "1/day", 0.187, 1e-4, 100, 0,
+     "subcutaneous absorption (Eudy 2015 CPT:PSP 4:527)"},
+    {"romosozumab", "bioavailability", F(romo_bioavailability), "1", 0.904, 0.01, 1, 0, "(Eudy 2015)"},
+    {"romosozumab", "central_volume_L", F(romo_central_volume_L), "L", 2.9, 0.01, 1e3, 0, "V_c (Eudy 2015)"},
+    {"romosozumab", "peripheral_volume_L", F(romo_peripheral_volume_L), "L", 3.29, 0.01, 1e3, 0, "V_p (Eudy 2015)"},
+    {"romosozumab", "clearance_L_per_day", F(romo_clearance_L_per_day), "L/day", 0.254, 0, 1e3, 0, "CL (Eudy 2015)"},
+    {"romosozumab", "intercompartmental_L_per_day", F(romo_intercompartmental_L_per_day), "L/day", 0.467, 0, 1e3, 0,
+     "Q (Eudy 2015)"},
+    {"romosozumab", "vmax_nmol_per_day", F(romo_vmax_nmol_per_day), "nmol/day", 5.87, 0, 1e6, 0,
+     "target-mediated elimination V_max (Eudy 2015)"},
+    {"romosozumab", "km_nM", F(romo_km_nM), "nM", 0.453, 1e-6, 1e6, 0,
+     "K_m of that elimination and of sclerostin binding (Eudy 2015): C_max 140 nM at 5.3 d after 210 mg [derived]"},
+    {"romosozumab", "molar_mass_kg_per_mol", F(romo_molar_mass_kg_per_mol), "kg/mol", 149, 1, 1e4, 0,
+     "IgG2 antibody, mg to nmol (149 kDa)"},
+    {"romosozumab", "sclerostin_production_nM_per_day", F(scl_production_nM_per_day), "nM/day", 3.725, 0, 1e4, 0,
+     "serum sclerostin k_in (Eudy 2015): S0 = k_in/k_out = 0.149 nM"},
+    {"romosozumab", "sclerostin_elimination_per_day", F(scl_elimination_per_day), "1/day", 25, 1e-3, 1e4, 0,
+     "free sclerostin k_out (Eudy 2015)"},
+    {"romosozumab", "complex_elimination_per_day", F(scl_complex_elimination_per_day), "1/day", 0.197, 0, 1e4, 0,
+     "k_0: sclerostin bound to the antibody is cleared at this rate (Eudy 2015), so total sclerostin rises"},
+    {"romosozumab", "tolerance_rate_per_day", F(tolerance_rate_per_day), "1/day", 0.0456, 0, 100, 0,
+     "k_TOL: the bone's tolerance to the Wnt signal (Eudy 2015), the waning of formation within the year"},
+    {"romosozumab", "tolerance_max", F(tolerance_max), "1", 8.69, 1.001, 1e3, 0,
+     "S_max: tolerance relaxes to S_max S_r/(S_max - 1 + S_r), S_r total sclerostin / S0 (Eudy 2015)"},
+    {"romosozumab", "opg_exponent", F(romo_opg_exponent), "1", 1.597, 0, 10, 0,
+     "osteocyte OPG x (S_r / TOL)^e: resorption falls (Eudy 2015 OPG x S_r^1.597, here relative to the tolerance)"},
+    {"romosozumab", "lining_gain", F(romo_lining_gain), "1", 0.5, 0, 10, 0,
+     "quiescent-surface formation at full sclerostin neutralisation, share of the healthy MAR, / tolerance "
+     "[calibrate: FRAME, Cosman 2018]"},
+
     {"signals", "rankl_range_um", F(rankl_range_um), "um", 75, 1, 1e5, 0,
      "RANKL decay length sqrt(D/k) (MODEL.md: 50-100 um, mostly membrane-bound)"},
     {"signals", "rankl_decay_per_day", F(rankl_decay_per_day), "1/day", 10.13, 1e-6, 1e4, 0, "RANKL turnover (Pivonka 2008 D_RANKL)"},
@@ -269,8 +342,162 @@ static tb_status set_quiet(tb_params *p, const char *section, const char *key, c
   return TB_OK;
 }
 
+/* --- Treatments: [treatment.N] sections (IMMUNE_AND_TREATMENTS.md 5) --- */
+
+static const char *const drug_names[TB_NDRUGS] = {NULL,         "hormone_therapy", "alendronate", "zoledronate",
+                                                  "denosumab", "teriparatide",    "romosozumab"};
+/* The label regimens (days between doses): transdermal estradiol daily,
+ * alendronate 70 mg weekly, zoledronate 5 mg yearly, denosumab 60 mg every
+ * 6 months, teriparatide 20 ug daily, romosozumab 210 mg monthly. */
+static const double drug_interval[TB_NDRUGS] = {0, 1, 7, 365.25, 182.625, 1, 28};
+
+const char *tb_drug_name(int32_t drug) { return drug > 0 && drug < TB_NDRUGS ? drug_names[drug] : "none"; }
+int32_t tb_drug_find(const char *name) {
+  for (int32_t d = 1; d < TB_NDRUGS; d++)
+    if (!strcmp(drug_names[d], name)) return d;
+  return 0;
+}
+double tb_drug_default_interval(int32_t drug) { return drug > 0 && drug < TB_NDRUGS ? drug_interval[drug] : 0; }
+
+static const char *const treatment_keys[5] = {"drug", "start_day", "stop_day", "dose_mg", "interval_days"};
+static int k_index(const char *key) {
+  for (int k = 0; k < 5; k++)
+    if (!strcmp(treatment_keys[k], key)) return k;
+  return 0;
+}
+
+/* The course of [treatment.N], created (unset: NAN, drug 0) on first use. */
+static tb_treatment *treatment_slot(tb_params *p, int number, int line) {
+  for (int k = 0; k < p->n_treatments; k++)
+    if (p->treatment[k].number == number) return &p->treatment[k];
+  if (p->n_treatments >= TB_MAX_TREATMENTS) return NULL;
+  tb_treatment *t = &p->treatment[p->n_treatments++];
+  *t = (tb_treatment){number, 0, NAN, NAN, NAN, NAN, line};
+  return t;
+}
+
+static tb_status set_treatment(tb_params *p, const char *section, const char *key, const char *value, int line,
+                               int *index, char *msg, size_t n) {
+  const char *num = section + 10;
+  char *end = NULL;
+  long number = strtol(num, &end, 10);
+  if (!*num || *end || number < 1 || number > TB_MAX_TREATMENTS || num[0] == '0' || num[0] == '+') {
+    snprintf(msg, n, "section [%s]: expected [treatment.N] with N a whole number from 1 to %d", section,
+             TB_MAX_TREATMENTS);
+    return TB_ERR_INPUT;
+  }
+  int k = -1;
+  for (int j = 0; j < 5; j++)
+    if (!strcmp(key, treatment_keys[j])) k = j;
+  if (k < 0) {
+    snprintf(msg, n, "unknown key '%s' in [%s]; valid keys: drug, start_day, stop_day, dose_mg, interval_days", key,
+             section);
+    return TB_ERR_INPUT;
+  }
+  tb_treatment *t = treatment_slot(p, (int)number, line);
+  if (!t) {
+    snprintf(msg, n, "[%s]: at most %d treatment sections", section, TB_MAX_TREATMENTS);
+    return TB_ERR_INPUT;
+  }
+  *index = (int)(t - p->treatment);
+  if (k == 0) {
+    int32_t d = tb_drug_find(value);
+    if (!d) {
+      snprintf(msg, n,
+               "[%s] drug = '%s' is not a known drug; expected one of hormone_therapy, alendronate, zoledronate, "
+               "denosumab, teriparatide, romosozumab",
+               section, value);
+      return TB_ERR_INPUT;
+    }
+    t->drug = d;
+    return TB_OK;
+  }
+  errno = 0;
+  double v = strtod(value, &end);
+  while (end && (*end == ' ' || *end == '\t')) end++;
+  static const char *const units[5] = {"", "day", "day", "mg", "day"};
+  if (end == value || (end && *end) || errno == ERANGE || !isfinite(v)) {
+    snprintf(msg, n, "[%s] %s = '%s': expected a number in %s", section, key, value, units[k]);
+    return TB_ERR_INPUT;
+  }
+  if (k == 3 && !(v > 0)) {
+    snprintf(msg, n, "[%s] dose_mg = %s: expected a dose above 0 mg", section, value);
+    return TB_ERR_INPUT;
+  }
+  if (k == 4 && v < 0) {
+    snprintf(msg, n, "[%s] interval_days = %s: expected 0 (continuous) or a positive number of days", section, value);
+    return TB_ERR_INPUT;
+  }
+  if ((k == 1 || k == 2) && (v < 0 || v > BIG)) {
+    snprintf(msg, n, "[%s] %s = %s: expected a day from 0 to %g after t = 0", section, key, value, BIG);
+    return TB_ERR_INPUT;
+  }
+  double *field[5] = {NULL, &t->start_day, &t->stop_day, &t->dose_mg, &t->interval_days};
+  *field[k] = v;
+  return TB_OK;
+}
+
+/* Every course complete and consistent; the message names its section. */
+static tb_status check_treatments(const tb_params *p, const char *where) {
+  tb_status st = TB_OK;
+  for (int k = 0; k < p->n_treatments; k++) {
+    const tb_treatment *t = &p->treatment[k];
+    char sec[64];
+    if (t->line > 0)
+      snprintf(sec, sizeof sec, "%s:%d: [treatment.%d]", where, t->line, t->number);
+    else
+      snprintf(sec, sizeof sec, "%s: [treatment.%d]", where, t->number);
+    CHECK(t->drug, TB_ERR_INPUT,
+          "%s has no drug; expected drug = hormone_therapy, alendronate, zoledronate, denosumab, teriparatide or "
+          "romosozumab",
+          sec);
+    CHECK(!isnan(t->start_day), TB_ERR_INPUT, "%s (%s) has no start_day; expected the day of the first dose", sec,
+          tb_drug_name(t->drug));
+    CHECK(!isnan(t->dose_mg), TB_ERR_INPUT, "%s (%s) has no dose_mg; expected the dose in mg%s", sec,
+          tb_drug_name(t->drug), t->drug == TB_DRUG_HORMONE_THERAPY ? " per day (estradiol)" : "");
+    CHECK(isnan(t->stop_day) || t->stop_day > t->start_day, TB_ERR_INPUT,
+          "%s (%s): stop_day = %g is not after start_day = %g", sec, tb_drug_name(t->drug), t->stop_day,
+          t->start_day);
+  }
+cleanup:
+  return st;
+}
+
+int tb_params_has_drug(const tb_params *p, int32_t drug) {
+  for (int k = 0; k < p->n_treatments; k++)
+    if (p->treatment[k].drug == drug) return 1;
+  return 0;
+}
+
+static int by_number(const void *a, const void *b) {
+  return ((const tb_treatment *)a)->number - ((const tb_treatment *)b)->number;
+}
+
+void tb_params_treatments(const tb_params *p, tb_kp_treatment *kp) {
+  memset(kp, 0, sizeof *kp);
+  tb_treatment t[TB_MAX_TREATMENTS];
+  int n = p->n_treatments;
+  memcpy(t, p->treatment, (size_t)n * sizeof t[0]);
+  qsort(t, (size_t)n, sizeof t[0], by_number);
+  kp->n = n;
+  for (int k = 0; k < n; k++) {
+    tb_kp_course *c = &kp->course[k];
+    c->drug = t[k].drug;
+    c->start_day = (float)t[k].start_day;
+    c->stop_day = isnan(t[k].stop_day) ? 3.0e38f : (float)t[k].stop_day;
+    c->dose_mg = (float)t[k].dose_mg;
+    c->interval_days = (float)(isnan(t[k].interval_days) ? tb_drug_default_interval(t[k].drug) : t[k].interval_days);
+  }
+}
+
 tb_status tb_params_set(tb_params *p, const char *where, const char *section, const char *key, const char *value) {
   char msg[2560];
+  if (!strncmp(section, "treatment.", 10)) {
+    int k = 0;
+    if (set_treatment(p, section, key, value, 0, &k, msg, sizeof msg) != TB_OK)
+      return tb_error(TB_ERR_INPUT, "%s: %s", where, msg);
+    return TB_OK;
+  }
   if (set_quiet(p, section, key, value, msg, sizeof msg) != TB_OK)
     return tb_error(TB_ERR_INPUT, "%s: %s", where, msg);
   return TB_OK;
@@ -281,7 +508,9 @@ tb_status tb_params_set_assignment(tb_params *p, const char *assignment) {
   if (strlen(assignment) >= sizeof buf) return tb_error(TB_ERR_INPUT, "--set %s: too long", assignment);
   strcpy(buf, assignment);
   char *eq = strchr(buf, '=');
-  char *dot = strchr(buf, '.');
+  char *dot = NULL; /* the last dot of the name: treatment.2.dose_mg */
+  for (char *q = buf; eq && q < eq; q++)
+    if (*q == '.') dot = q;
   if (!eq || !dot || dot > eq)
     return tb_error(TB_ERR_INPUT, "--set '%s': expected section.key=value, e.g. osteoclast.resorption_period_days=30",
                     assignment);
@@ -308,6 +537,7 @@ typedef struct ini_ctx {
   int *key_line;  /* per table row: the line that set it, 0 if none */
   char sections[64][128];
   int section_line[64], nsections;
+  int treat_key_line[TB_MAX_TREATMENTS][5]; /* per [treatment.N], per key of treatment_keys */
 } ini_ctx;
 
 static char *scenario_reader(char *str, int num, void *user) {
@@ -362,6 +592,22 @@ static int scenario_line(void *user, const char *section, const char *key, const
   ini_ctx *c = user;
   if (c->failed) return 0;
   c->settings++;
+  if (!strncmp(section, "treatment.", 10)) {
+    int k = -1;
+    if (set_treatment(c->p, section, key, value, c->line, &k, c->msg, sizeof c->msg) != TB_OK) {
+      c->failed = 1;
+      return 0;
+    }
+    int slot = c->p->treatment[k].number - 1;
+    if (c->treat_key_line[slot][k_index(key)]) {
+      snprintf(c->msg, sizeof c->msg, "[%s] %s is given again (first on line %d); give each key once", section, key,
+               c->treat_key_line[slot][k_index(key)]);
+      c->failed = 1;
+      return 0;
+    }
+    c->treat_key_line[slot][k_index(key)] = c->line;
+    return 1;
+  }
   if (set_quiet(c->p, section, key, value, c->msg, sizeof c->msg) != TB_OK) {
     c->failed = 1;
     return 0;
@@ -389,6 +635,7 @@ static tb_status load(tb_params *p, const char *name, const char *text, size_t l
   CHECK(!c->failed, TB_ERR_INPUT, "%s:%d: %s", name, r > 0 ? r : c->line, c->msg);
   CHECK(r <= 0, TB_ERR_INPUT, "%s:%d: expected '[section]' or 'key = value'", name, r);
   CHECK(!c->bad_line, TB_ERR_INPUT, "%s:%d: %s", name, c->bad_line, c->msg);
+  TRY(check_treatments(p, name));
   CHECK(c->settings > 0, TB_ERR_INPUT,
         "%s: holds no settings; expected [section] lines with 'key = value' under them (trabecula run --help lists "
         "them; an empty scenario would silently run the defaults)",
@@ -449,6 +696,7 @@ tb_status tb_params_validate(const tb_params *p, double voxel_um) {
         "run.dt_days = %g: the resorption front (%g um/day) would move %.3g um per step, more than one voxel "
         "(%g um); use dt_days <= %.3g",
         p->dt_days, p->resorption_speed_um_per_day, front, voxel_um, voxel_um / p->resorption_speed_um_per_day);
+  TRY(check_treatments(p, "scenario"));
   CHECK(p->snapshot_interval_days >= p->dt_days, TB_ERR_INPUT,
         "run.snapshot_interval_days = %g is shorter than run.dt_days = %g", p->snapshot_interval_days, p->dt_days);
   CHECK(p->fat_baseline + p->estrogen_fat_gain < 1.0, TB_ERR_INPUT,
@@ -466,6 +714,16 @@ void tb_params_schedule(const tb_params *p, tb_kp_schedule *kp) {
   kp->hormone_therapy_day = (float)p->hormone_therapy_start_day;
   kp->t_start_days = (float)-p->spinup_days;
   kp->dt_days = (float)p->dt_days;
+  tb_kp_treatment tr;
+  tb_params_treatments(p, &tr);
+  for (int k = 0; k < tr.n; k++) {
+    const tb_kp_course *c = &tr.course[k];
+    if (c->drug != TB_DRUG_HORMONE_THERAPY) continue;
+    kp->ht_start[kp->n_ht] = c->start_day;
+    kp->ht_stop[kp->n_ht] = c->stop_day;
+    kp->ht_level[kp->n_ht] = (float)fmin(1.0, c->dose_mg / p->ht_full_dose_mg_per_day);
+    kp->n_ht++;
+  }
 }
 
 double tb_estrogen_level(const tb_params *p, double t_days) {

@@ -64,7 +64,7 @@ static void macrophage_steady_state(const tb_kp_immune *kp, double m[3]) {
 static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   tb_status st = TB_OK;
   immune *o = calloc(1, sizeof *o);
-  tb_buf *bf = NULL, *bc = NULL, *src[5] = {NULL}, *fld[3] = {NULL};
+  tb_buf *bf = NULL, *bc = NULL, *src[5] = {NULL}, *fld[3] = {NULL}, *drug = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   tb_kp_immune *k = &o->kp;
@@ -106,6 +106,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   k->m2_precursor_gain = (float)p->m2_precursor_gain;
   k->m2_precursor_exponent = (float)p->m2_precursor_exponent;
   k->init_estrogen_gain = (float)p->estrogen_initiation_gain;
+  k->rankl_exponent = (float)p->rankl_exponent;
   CHECK(p->m1_polarisation_per_day > 0 && p->m2_polarisation_per_day > 0, TB_ERR_INPUT,
         "immune.m1_polarisation_per_day and immune.m2_polarisation_per_day must be > 0 (the healthy M1 and M2 "
         "populations are the reference levels); use immune.m1_scale = 0 or m2_scale = 0 to knock one out");
@@ -139,8 +140,9 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   for (int i = 0; i < 3; i++) TRY(tb_sim_array(s, field_names[i], &fld[i]));
   tb_buf *dom = tb_sim_domain_buf(s);
   TRY(tb_sim_kernel(s, "immune_advance", &o->advance));
+  TRY(tb_sim_array(s, "drug_effects", &drug));
   TRY(TB_BIND(o->advance, TB_BUF(tb_sim_schedule_buf(s)), TB_BUF(o->b_kp), TB_BUF(tb_sim_step_buf(s)),
-              TB_BUF(o->state), TB_I32(1)));
+              TB_BUF(o->state), TB_I32(1), TB_BUF(drug)));
   TRY(tb_sim_kernel(s, "immune_sources", &o->sources));
   TRY(TB_BIND(o->sources, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(o->state), TB_BUF(bf), TB_BUF(bc), TB_BUF(src[0]),
               TB_BUF(src[1]), TB_BUF(src[2]), TB_BUF(src[3]), TB_BUF(src[4])));

@@ -58,7 +58,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   osteoclast *o = calloc(1, sizeof *o);
   int32_t *init = NULL;
   tb_buf *f = NULL, *comp = NULL, *rankl = NULL, *opg = NULL, *join = NULL, *pflag = NULL, *cav = NULL,
-         *res = NULL, *evt = NULL, *tgfb_src = NULL, *imm = NULL, *tnf = NULL, *il17 = NULL, *il6 = NULL;
+         *res = NULL, *evt = NULL, *tgfb_src = NULL, *imm = NULL, *tnf = NULL, *il17 = NULL, *il6 = NULL,
+         *drug = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   const tb_kdomain *d = tb_sim_domain(s);
@@ -89,6 +90,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "tnf", &tnf));
   TRY(tb_sim_array(s, "il17", &il17));
   TRY(tb_sim_array(s, "il6", &il6));
+  TRY(tb_sim_array(s, "drug_effects", &drug));
   TRY(tb_sim_array(s, "team_id", &o->team_id));
   TRY(tb_sim_array(s, "team_pos", &o->team_pos));
   TRY(tb_sim_array(s, "team_time", &o->team_time));
@@ -116,7 +118,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(TB_BIND(o->recruit, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(o->team_id),
               TB_BUF(o->team_pos), TB_BUF(o->team_time), TB_BUF(o->team_perf), TB_BUF(rankl), TB_BUF(opg),
               TB_BUF(join), TB_BUF(pflag), TB_BUF(o->row_new), TB_BUF(o->reach), TB_BUF(imm), TB_BUF(tnf),
-              TB_BUF(il17), TB_BUF(il6)));
+              TB_BUF(il17), TB_BUF(il6), TB_BUF(drug)));
   TRY(tb_sim_kernel(s, "osteoclast_count", &o->count));
   TRY(TB_BIND(o->count, TB_BUF(o->row_new), TB_I32(rows), TB_I32(per_group), TB_I32(groups), TB_BUF(o->group_base)));
   TRY(tb_sim_kernel(s, "osteoclast_scan", &o->scan));
@@ -131,7 +133,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   /* The map's buffer exists only while an output is written (output()). */
   TRY(tb_sim_kernel(s, "osteoclast_drive", &o->drive));
   TRY(TB_BIND(o->drive, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(rankl), TB_BUF(opg),
-              TB_BUF(imm), TB_BUF(tnf), TB_BUF(il17), TB_BUF(il6), TB_BUF(join)));
+              TB_BUF(imm), TB_BUF(tnf), TB_BUF(il17), TB_BUF(il6), TB_BUF(drug), TB_BUF(join)));
   o->join = join; /* a scratch the next step rewrites: the map's placeholder */
 
   /* No voxel is in a team at the start. */
@@ -191,10 +193,10 @@ static tb_status output(tb_sim *s, void *state, int index, float *host) {
   size_t n = (size_t)d->nx * d->ny * d->nz, cap = (size_t)d->team_capacity;
   if (index == 1) {
     TRY(tb_dev_alloc(dev, tb_buf_size(o->team_id), &o->drive_map));
-    TRY(tb_dev_set(o->drive, 11, TB_BUF(o->drive_map)));
+    TRY(tb_dev_set(o->drive, 12, TB_BUF(o->drive_map)));
     TRY(tb_sim_run_rows(s, o->drive));
     TRY(tb_dev_read(dev, o->drive_map, 0, n * sizeof *host, host));
-    TRY(tb_dev_set(o->drive, 11, TB_BUF(o->join)));
+    TRY(tb_dev_set(o->drive, 12, TB_BUF(o->join)));
     goto cleanup;
   }
   TRY(tb_dev_read(dev, o->counter, 0, sizeof counter, counter));
