@@ -51,6 +51,24 @@ inline float infusion_mg_per_day(__constant tb_kp_treatment *tr, int drug, float
 }
 
 #ifdef __OPENCL_VERSION__
+/* One work-item: the treatment record's row of global step ks->step, at
+ * index step % cap: time, estrogen, the drug effects and up to
+ * TB_LOG_NSTATES drug states (n floats each; n = 0 for unused slots). */
+__kernel void treatment_log(__constant tb_kstep *ks, __global const float *effects, __global const float *st0,
+                            int n0, __global const float *st1, int n1, __global const float *st2, int n2,
+                            __global const float *st3, int n3, __global float *log, int cap) {
+  if (get_global_id(0) != 0) return;
+  __global float *row = log + (size_t)(ks->step % (uint)cap) * TB_LOG_COLS;
+  row[TB_LOG_T] = ks->t_days;
+  row[TB_LOG_E] = ks->estrogen;
+  for (int k = 0; k < 16; k++) row[TB_LOG_EFFECTS + k] = effects[k];
+  __global const float *st[TB_LOG_NSTATES] = {st0, st1, st2, st3};
+  const int n[TB_LOG_NSTATES] = {n0, n1, n2, n3};
+  for (int j = 0; j < TB_LOG_NSTATES; j++)
+    for (int k = 0; k < TB_LOG_STATE_FLOATS; k++)
+      row[TB_LOG_STATES + j * TB_LOG_STATE_FLOATS + k] = k < n[j] ? st[j][k] : 0.0f;
+}
+
 /* The doses of `drug` in [t0, t1) for the host's check of the schedule. */
 __kernel void treatment_doses(__constant tb_kp_treatment *tr, int drug, float t0, float t1, __global float *out,
                               int max) {

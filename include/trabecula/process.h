@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "trabecula/device.h"
 #include "trabecula/params.h"
@@ -109,6 +110,11 @@ typedef struct tb_process_type {
   /* Fills this process's declared scalars, in declaration order, at a
    * snapshot; may reset its since-last-snapshot counters. Optional. */
   tb_status (*scalars)(tb_sim *s, void *state, double *out);
+  /* Writes whole CSV rows of a per-step time series the process keeps on
+   * the device (drug concentrations: treatment.csv) for the steps since its
+   * previous call, up to the current time; header != 0: the column names
+   * line first. Optional. */
+  tb_status (*series)(tb_sim *s, void *state, FILE *out, int header);
   /* Fills derived output `index` of this process (nx*ny*nz floats). Optional. */
   tb_status (*output)(tb_sim *s, void *state, int index, float *host);
   /* Releases what the state holds and the state itself, and sets *state to

@@ -288,6 +288,16 @@ TB_INLINE tb_drug_effects tb_drug_effects_neutral(void) {
   return e;
 }
 
+/* One row of the per-step treatment record (kernels/treatment.cl
+ * treatment_log; written to treatment.csv): floats at these offsets. */
+#define TB_LOG_T 0        /* day */
+#define TB_LOG_E 1        /* estrogen */
+#define TB_LOG_EFFECTS 2  /* tb_drug_effects (16) */
+#define TB_LOG_STATES 18  /* the drug processes' states, 8 floats each, in the order bound */
+#define TB_LOG_STATE_FLOATS 8
+#define TB_LOG_NSTATES 4
+#define TB_LOG_COLS (TB_LOG_STATES + TB_LOG_NSTATES * TB_LOG_STATE_FLOATS)
+
 /* Denosumab (kernels/denosumab.cl; IMMUNE_AND_TREATMENTS.md 5.2). */
 typedef struct tb_kp_denosumab {
   float ka_per_day;             /* absorption */

@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "trabecula/device.h"
 #include "trabecula/params.h"
 #include "trabecula/process.h"
@@ -58,6 +60,10 @@ int32_t tb_sim_scalar_count(const tb_sim *s);
 const char *tb_sim_scalar_name(const tb_sim *s, int32_t k);
 const char *tb_sim_scalar_unit(const tb_sim *s, int32_t k);
 tb_status tb_sim_read_scalars(tb_sim *s, double *out);
+/* The per-step time series of the processes that keep one (process.h
+ * series), written as CSV rows to out; header != 0 first writes the column
+ * names. Returns TB_OK writing nothing when no process keeps one. */
+tb_status tb_sim_write_series(tb_sim *s, FILE *out, int header);
 
 /* The state table, for the bench and the output. */
 int32_t tb_sim_array_count(const tb_sim *s);

@@ -455,6 +455,12 @@ static tb_status check_treatments(const tb_params *p, const char *where) {
           tb_drug_name(t->drug));
     CHECK(!isnan(t->dose_mg), TB_ERR_INPUT, "%s (%s) has no dose_mg; expected the dose in mg%s", sec,
           tb_drug_name(t->drug), t->drug == TB_DRUG_HORMONE_THERAPY ? " per day (estradiol)" : "");
+    CHECK(isnan(t->interval_days) || t->interval_days > 0 || t->drug == TB_DRUG_TERIPARATIDE ||
+              t->drug == TB_DRUG_HORMONE_THERAPY,
+          TB_ERR_INPUT,
+          "%s (%s): interval_days = 0 (a continuous infusion) is modelled for teriparatide only; expected the days "
+          "between doses (default %g)",
+          sec, tb_drug_name(t->drug), tb_drug_default_interval(t->drug));
     CHECK(isnan(t->stop_day) || t->stop_day > t->start_day, TB_ERR_INPUT,
           "%s (%s): stop_day = %g is not after start_day = %g", sec, tb_drug_name(t->drug), t->stop_day,
           t->start_day);

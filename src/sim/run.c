@@ -49,6 +49,7 @@ typedef struct run_ctx {
   tb_sim *sim;
   tb_h5_out *h5;
   FILE *csv;
+  FILE *tcsv; /* treatment.csv: per-step drug record, when the scenario has courses */
   /* snapshots */
   int32_t nsnap, cap;
   int32_t *snap_index;
@@ -277,6 +278,7 @@ static tb_status snapshot(run_ctx *c) {
   row[NCOLS - 1] = c->resorbing_first > 0 ? s[TB_STAT_RESORBING] / c->resorbing_first : NAN;
   memcpy(c->last_row, row, sizeof row);
   TRY(tb_sim_read_scalars(c->sim, c->last_row + NCOLS));
+  if (c->tcsv) TRY(tb_sim_write_series(c->sim, c->tcsv, c->nsnap == 0));
   for (int k = 0; k < NCOLS + c->nscalars; k++) fprintf(c->csv, k ? ",%.9g" : "%.9g", c->last_row[k]);
   fputc('\n', c->csv);
   CHECK(!ferror(c->csv), TB_ERR_IO, "%s/morphometry.csv: write failed: %s", c->partial, strerror(errno));
@@ -586,6 +588,11 @@ tb_status tb_run(const tb_run_options *o) {
   for (int k = 0; k < NCOLS; k++) fprintf(c.csv, k ? ",%s" : "%s", csv_columns[k]);
   for (int k = 0; k < c.nscalars; k++) fprintf(c.csv, ",%s", tb_sim_scalar_name(c.sim, k));
   fputc('\n', c.csv);
+  if (c.p.n_treatments > 0) {
+    snprintf(path, sizeof path, "%s/treatment.csv", c.partial);
+    c.tcsv = fopen(path, "w");
+    CHECK(c.tcsv, TB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  }
 
   /* 3. The time loop. */
   tb_log_info("simulating %.0f days of spin-up and %.3g years in steps of %g days", c.p.spinup_days, c.p.years,
@@ -597,6 +604,11 @@ tb_status tb_run(const tb_run_options *o) {
   int bad = fclose(c.csv) != 0;
   c.csv = NULL;
   CHECK(!bad, TB_ERR_IO, "%s/morphometry.csv: write failed", c.partial);
+  if (c.tcsv) {
+    bad = ferror(c.tcsv) | (fclose(c.tcsv) != 0);
+    c.tcsv = NULL;
+    CHECK(!bad, TB_ERR_IO, "%s/treatment.csv: write failed", c.partial);
+  }
   TRY(write_summary(&c, balance_rel));
   TRY(tb_h5_out_close(&c.h5, 1));
   snprintf(path, sizeof path, "%s/trabecula.xdmf", c.partial);
@@ -619,6 +631,7 @@ tb_status tb_run(const tb_run_options *o) {
               c.last_row[13], c.outdir);
 cleanup:
   if (c.csv) fclose(c.csv);
+  if (c.tcsv) fclose(c.tcsv);
   tb_h5_out_close(&c.h5, 0);
   if (created && remove_tree(c.partial) != 0) tb_log_warn("could not remove %s", c.partial);
   for (int32_t k = 0; k < c.nout; k++) free(c.fields[k]);

@@ -360,6 +360,18 @@ cleanup:
   return st;
 }
 
+tb_status tb_sim_write_series(tb_sim *s, FILE *out, int header) {
+  tb_status st = TB_OK;
+  for (int32_t p = 0; p < s->nprocs; p++) {
+    if (!s->procs[p]->series) continue;
+    s->current = p;
+    TRY(s->procs[p]->series(s, s->pstate[p], out, header));
+  }
+cleanup:
+  s->current = -1;
+  return st;
+}
+
 /* ----------------------------------------------------------------- outputs */
 
 int32_t tb_sim_output_count(const tb_sim *s) { return s->noutputs; }

@@ -46,4 +46,26 @@ expect_bad "missing scenario file" "missing.ini" missing.ini
 expect_bad "time step too long for the voxel" "run.dt_days" --set run.dt_days=10 --input fine.nrrd
 expect_bad "unknown option" "--frobnicate" --frobnicate
 expect_bad "bad number" "--years" --years abc
+# [treatment.N] courses: each error names the section (and line) and what was expected.
+printf '[treatment.1]\ndrug = aspirin\nstart_day = 0\ndose_mg = 1\n' > t_drug.ini
+expect_bad "unknown drug" "t_drug.ini:2: \[treatment.1\] drug = 'aspirin' is not a known drug; expected one of" t_drug.ini
+printf '[treatment.2]\ndrug = denosumab\nstart_day = 400\nstop_day = 100\ndose_mg = 60\n' > t_stop.ini
+expect_bad "stop before start" "\[treatment.2\] (denosumab): stop_day = 100 is not after start_day = 400" t_stop.ini
+printf '[treatment.1]\ndrug = zoledronate\nstart_day = 0\ndose_mg = -5\n' > t_neg.ini
+expect_bad "negative dose" "t_neg.ini:4: \[treatment.1\] dose_mg = -5: expected a dose above 0 mg" t_neg.ini
+printf '[treatment.1]\ndrug = alendronate\nstart_day = 0\n' > t_nodose.ini
+expect_bad "missing dose" "\[treatment.1\] (alendronate) has no dose_mg" t_nodose.ini
+printf '[treatment.1]\nstart_day = 0\ndose_mg = 60\n' > t_nodrug.ini
+expect_bad "missing drug" "\[treatment.1\] has no drug" t_nodrug.ini
+printf '[treatment.1]\ndrug = denosumab\ndose_mg = 60\n' > t_nostart.ini
+expect_bad "missing start" "has no start_day" t_nostart.ini
+printf '[treatment.0]\ndrug = denosumab\nstart_day = 0\ndose_mg = 60\n' > t_num.ini
+expect_bad "bad section number" "expected \[treatment.N\] with N a whole number from 1 to 16" t_num.ini
+printf '[treatment.1]\ndrug = denosumab\nstart_day = 0\ndose_mg = 60\ndoze_mg = 60\n' > t_key.ini
+expect_bad "unknown treatment key" "unknown key 'doze_mg' in \[treatment.1\]; valid keys: drug, start_day" t_key.ini
+printf '[treatment.1]\ndrug = denosumab\nstart_day = 0\ndose_mg = 60\ndose_mg = 30\n' > t_dup.ini
+expect_bad "repeated treatment key" "dose_mg is given again (first on line 4)" t_dup.ini
+printf '[treatment.1]\ndrug = denosumab\nstart_day = 0\ndose_mg = 60\ninterval_days = 0\n' > t_cont.ini
+expect_bad "continuous denosumab" "continuous" t_cont.ini
+expect_bad "--set treatment dose" "--set: \[treatment.1\] dose_mg = 'abc': expected a number in mg" --set treatment.1.dose_mg=abc
 exit $fail
