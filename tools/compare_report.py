@@ -410,6 +410,15 @@ FIGURES = [
         ("osteocyte_viability", "osteocyte viability (× healthy)"),
         ("marrow_adiposity_rel", "marrow adiposity, % change from start"),
         ("resorption_marker", "resorption marker, CTX-like (× run start)")]),
+    ("treatment", "Treatments (drug columns appear when a run has courses)", [
+        ("bmd_trabecular_mg_cm3_rel", "BMD-like trabecular, % change from start"),
+        ("tmd_trabecular_mg_cm3", "tissue mineral density TMD (mg/cm³)"),
+        ("denosumab_ng_per_mL", "serum denosumab (ng/mL)"),
+        ("rankl_free_share", "free RANKL share (denosumab)"),
+        ("bisphosphonate_bound_mean", "bound bisphosphonate, mean over bone"),
+        ("teriparatide_mean_pM", "serum teriparatide, step mean (pM)"),
+        ("romosozumab_nM", "serum romosozumab (nM)"),
+        ("precursors", "osteoclast precursor pool (× healthy)")]),
     ("immune", "Immune environment (× premenopausal)", [
         ("th17", "Th17"), ("treg", "Treg"), ("m1", "M1 macrophages"), ("m2", "M2 macrophages"),
         ("tnf", "TNF-α"), ("il17", "IL-17"), ("il6", "IL-6"), ("rankl_per_immune_cell", "RANKL per immune cell")]),
@@ -614,6 +623,7 @@ def run_table(runs):
     rows = []
     keys = [("scenario", "scenario"), ("input", "input"), ("grid", "grid (voxels)"),
             ("voxel_size_um", "voxel size (µm)"), ("years", "simulated years"), ("seed", "seed"),
+            ("treatments", "treatments"),
             ("bv_tv_trabecular_change_pct_per_year", "trabecular BV/TV change (%/year)"),
             ("mass_balance_relative_error", "mass balance (relative error)"), ("version", "trabecula version")]
     head = "".join(f"<th>{esc(r.label)}</th>" for r in runs)
@@ -625,6 +635,8 @@ def run_table(runs):
             v = r.summary.get(key)
             if isinstance(v, float):
                 v = fmt(v)
+            elif isinstance(v, list) and key == "treatments":
+                v = "; ".join(str(x) for x in v) if v else "none"
             elif isinstance(v, list):
                 v = " × ".join(str(x) for x in v)
             cells.append(f"<td>{esc('n/a' if v is None else v)}</td>")

@@ -400,6 +400,27 @@ static void json_string(FILE *f, const char *key, const char *v) {
   fputs("\",\n", f);
 }
 
+/* "[treatment.N] denosumab 60 mg every 182.625 d from day 1096 before day 2190" */
+static void describe_course(const tb_params *p, int k, char *out, size_t n) {
+  tb_kp_treatment tr;
+  tb_params_treatments(p, &tr);
+  const tb_treatment *t = &p->treatment[k];
+  const tb_kp_course *c = NULL;
+  for (int j = 0; j < tr.n; j++) /* the kernel form is in the order of N */
+    if (tr.course[j].drug == t->drug && tr.course[j].start_day == (float)t->start_day &&
+        tr.course[j].dose_mg == (float)t->dose_mg)
+      c = &tr.course[j];
+  double every = c ? c->interval_days : 0;
+  char stop[64] = "";
+  if (!isnan(t->stop_day)) snprintf(stop, sizeof stop, " before day %g", t->stop_day);
+  if (t->drug == TB_DRUG_HORMONE_THERAPY || every <= 0)
+    snprintf(out, n, "[treatment.%d] %s %g mg/day from day %g%s", t->number, tb_drug_name(t->drug), t->dose_mg,
+             t->start_day, stop);
+  else
+    snprintf(out, n, "[treatment.%d] %s %g mg every %g d from day %g%s", t->number, tb_drug_name(t->drug),
+             t->dose_mg, every, t->start_day, stop);
+}
+
 static tb_status write_summary(run_ctx *c, double balance_rel) {
   tb_status st = TB_OK;
   char path[1300];
@@ -417,6 +438,13 @@ static tb_status write_summary(run_ctx *c, double balance_rel) {
   fprintf(f, "  \"sample_size_mm\": [%.6g, %.6g, %.6g],\n", c->bone->nx * c->bone->spacing_um[0] / 1000.0,
           c->bone->ny * c->bone->spacing_um[1] / 1000.0, c->bone->nz * c->bone->spacing_um[2] / 1000.0);
   json_number(f, "years", c->p.years, 1);
+  fputs("  \"treatments\": [", f);
+  for (int k = 0; k < c->p.n_treatments; k++) {
+    char course[256];
+    describe_course(&c->p, k, course, sizeof course);
+    fprintf(f, "%s\"%s\"", k ? ", " : "", course);
+  }
+  fputs("],\n", f);
   json_number(f, "snapshots", c->nsnap, 1);
   for (int k = 0; k < NCOLS + c->nscalars; k++) {
     char key[96];
@@ -446,6 +474,12 @@ static tb_status write_attributes(run_ctx *c) {
     char name[128];
     snprintf(name, sizeof name, "%s.%s", q->section, q->key);
     TRY(tb_h5_out_attr_double(c->h5, "/parameters", name, tb_param_get(&c->p, q), q->unit));
+  }
+  for (int k = 0; k < c->p.n_treatments; k++) {
+    char name[64], course[256];
+    snprintf(name, sizeof name, "treatment.%d", c->p.treatment[k].number);
+    describe_course(&c->p, k, course, sizeof course);
+    TRY(tb_h5_out_attr_string(c->h5, "/parameters", name, course));
   }
   TRY(tb_h5_out_attr_string(c->h5, "/", "version", TB_VERSION));
   TRY(tb_h5_out_attr_string(c->h5, "/", "device", tb_dev_name(c->dev)));
