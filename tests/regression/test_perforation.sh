@@ -17,7 +17,8 @@ common=(run --input thin.nrrd -q --no-progress --years 1 --set run.spinup_days=1
         --set run.snapshot_interval_days=182.625 --set estrogen.menopause_day=0 --set estrogen.decline_days=60)
 "$exe" "${common[@]}" -o healthy --set estrogen.loss=0 2> h.log || { cat h.log; exit 1; }
 "$exe" "${common[@]}" -o pm --set estrogen.loss=0.9 2> pm.log || { cat pm.log; exit 1; }
-"$exe" "${common[@]}" -o ht --set estrogen.loss=0.9 --set estrogen.hormone_therapy_start_day=182.625 2> ht.log ||
+"$exe" "${common[@]}" -o ht --set estrogen.loss=0.9 --set treatment.1.drug=hormone_therapy \
+  --set treatment.1.start_day=182.625 --set treatment.1.dose_mg=0.1 2> ht.log ||
   { cat ht.log; exit 1; }
 /usr/bin/python3 - <<'PY'
 import csv, h5py, numpy as np
