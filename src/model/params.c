@@ -445,8 +445,8 @@ static tb_status check_treatments(const tb_params *p, const char *where) {
     char sec[64];
     if (t->line > 0)
       snprintf(sec, sizeof sec, "%s:%d: [treatment.%d]", where, t->line, t->number);
-    else
-      snprintf(sec, sizeof sec, "%s: [treatment.%d]", where, t->number);
+    else /* made by --set treatment.N.key=value */
+      snprintf(sec, sizeof sec, "--set: [treatment.%d]", t->number);
     CHECK(t->drug, TB_ERR_INPUT,
           "%s has no drug; expected drug = hormone_therapy, alendronate, zoledronate, denosumab, teriparatide or "
           "romosozumab",
