@@ -207,9 +207,8 @@ const tb_param_info tb_param_table[] = {
      "most PTH can raise osteoblast-lineage RANKL: x Emax P/((Emax - 1) P0 + P) of the step's mean PTH P "
      "(OpenBoneMin.cpp LpthEff form) [estimate]"},
     {"teriparatide", "lining_gain", F(pth_lining_gain), "1", 0.016, 0, 10, 0,
-     "lining-cell formation on quiescent surfaces at 20 ug daily, share of healthy MAR; x BCL2 signal, so 0 if "
-     "continuous (Dobnig 1995); 0.016: trabecular BV/TV +9 % vs untreated in 21 months on the 64-voxel phantom "
-     "[calibrate: Neer 2001]"},
+     "quiescent-surface formation at 20 ug daily, share of healthy MAR; 0 if continuous (Dobnig 1995); 0.016: "
+     "BV/TV +9 % in 21 months, 64^3 phantom [calibrate: Neer 2001]"},
 
     {"romosozumab", "absorption_per_day", F(romo_absorption_per_day), "1/day", 0.187, 1e-4, 100, 0,
      "subcutaneous absorption (Eudy 2015 CPT:PSP 4:527)"},
@@ -238,9 +237,8 @@ const tb_param_info tb_param_table[] = {
     {"romosozumab", "opg_exponent", F(romo_opg_exponent), "1", 1.597, 0, 10, 0,
      "osteocyte OPG x (S_r / TOL)^e: resorption falls (Eudy 2015 OPG x S_r^1.597, here relative to the tolerance)"},
     {"romosozumab", "lining_gain", F(romo_lining_gain), "1", 0.25, 0, 10, 0,
-     "quiescent-surface formation at full sclerostin neutralisation, share of the healthy MAR, / tolerance; 0.25: "
-     "trabecular BV/TV about +13 % in 12 months of 210 mg monthly on the 64-voxel phantom [calibrate: FRAME, "
-     "Cosman 2018]"},
+     "quiescent-surface formation with no free sclerostin, share of healthy MAR, / tolerance; 0.25: BV/TV +13 % "
+     "in 12 months, 64^3 phantom [calibrate: FRAME]"},
 
     {"signals", "rankl_range_um", F(rankl_range_um), "um", 75, 1, 1e5, 0,
      "RANKL decay length sqrt(D/k) (MODEL.md: 50-100 um, mostly membrane-bound)"},
