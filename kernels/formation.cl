@@ -22,14 +22,17 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
                              __global const float *tgfb, __global const float *sclerostin, __global float *form_acc,
                              __global float *src_opg, __global const tb_immune_state *imm,
                              __global const float *tnf, __global int4 *team_log, __global int *log_count,
-                             __global float *perf_loss) {
+                             __global float *perf_loss, __global const tb_drug_effects *drug) {
   const float t = ks->t_days;
   const float deficit = deficit_of(ks);
   const tb_immune_state im = *imm;
+  const tb_drug_effects dx = *drug;
   /* Osteoblast apoptosis: raised by estrogen loss and by TNF-alpha (the
-   * systemic level, so that every member of a team ends together). */
+   * systemic level, so that every member of a team ends together), lowered
+   * by teriparatide's BCL2 signal (kernels/teriparatide.cl). */
   const float formation_days = kp->formation_period_days / (1.0f + kp->ob_apoptosis_estrogen_gain * deficit) /
-                               (1.0f + im.fx.tnf_ob_apoptosis * immune_h_sys(im.tnf, im.fx.K));
+                               (1.0f + im.fx.tnf_ob_apoptosis * immune_h_sys(im.tnf, im.fx.K)) *
+                               dx.ob_life_factor;
   const float commit = commit_bone(kp->fat_baseline, kp->fat_estrogen_gain, deficit);
   const float wnt_ref = kp->K_scl_pM / (kp->K_scl_pM + kp->scl_ref_pM);
   TB_FOR_ROW(dom, x, y, z, i) {
@@ -80,7 +83,8 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
     float removed = ball_cover(r, d, h); /* share of the original bone resorbed */
     if (removed <= 1e-3f) continue;
     float f_orig = ci / removed;
-    float scl = sclerostin[i];
+    /* Romosozumab leaves a share of sclerostin free (kernels/romosozumab.cl). */
+    float scl = sclerostin[i] * dx.scl_free;
     /* The healthy MAR is what osteoblasts achieve at healthy Wnt signalling;
      * sclerostin above its healthy surface level slows them. A cavity has
      * lost its osteocytes, so its sclerostin dips below that level, which

@@ -6,7 +6,7 @@
  * it is resorbed, which draws BMUs to it (targeted remodeling). Live
  * osteocytes make OPG and sclerostin and little RANKL; estrogen loss lowers
  * OPG and raises sclerostin; TNF-alpha and IL-17 above their healthy level
- * raise the live cells' RANKL (IMMUNE_AND_TREATMENTS.md 2.4). Sources are in pM/day per voxel, added to the
+ * raise the live cells' RANKL (IMMUNE_AND_TREATMENTS.md 2.4); romosozumab raises their OPG. Sources are in pM/day per voxel, added to the
  * fields' sources.
  *
  * Draws: one Philox4x32-10 call keyed by (seed, step, global index / 4)
@@ -18,7 +18,8 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
                                __constant tb_kstep *ks, __global const float *f, __global const uchar *comp,
                                __global float *ocy, __global float *src_rankl, __global float *src_opg,
                                __global float *src_scl, int apoptosis, __global const tb_immune_state *imm,
-                               __global const float *tnf, __global const float *il17) {
+                               __global const float *tnf, __global const float *il17,
+                               __global const tb_drug_effects *drug) {
   const tb_immune_state im = *imm;
   /* At or below their healthy levels the cytokines add nothing (immune_h
    * is 0): the fields are then not read at all. */
@@ -26,7 +27,8 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
   const float deficit = deficit_of(ks);
   const float rate = kp->apoptosis_per_day * (1.0f + kp->apoptosis_estrogen_gain * deficit);
   const float p_death = apoptosis ? 1.0f - exp(-rate * dom->dt_days) : 0.0f;
-  const float opg = kp->opg_pM_per_day * fmax(1.0f - kp->opg_estrogen_gain * deficit, 0.0f);
+  /* Romosozumab raises osteocyte OPG (kernels/romosozumab.cl). */
+  const float opg = kp->opg_pM_per_day * fmax(1.0f - kp->opg_estrogen_gain * deficit, 0.0f) * drug->opg_factor;
   const float scl = kp->scl_pM_per_day * (1.0f + kp->scl_estrogen_gain * deficit);
   /* Draws only below this threshold kill: compare the raw 32-bit words. */
   const uint threshold = (uint)(p_death * 4294967040.0f);

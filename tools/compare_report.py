@@ -416,8 +416,10 @@ FIGURES = [
         ("denosumab_ng_per_mL", "serum denosumab (ng/mL)"),
         ("rankl_free_share", "free RANKL share (denosumab)"),
         ("bisphosphonate_bound_mean", "bound bisphosphonate, mean over bone"),
-        ("teriparatide_mean_pM", "serum teriparatide, step mean (pM)"),
+        ("teriparatide_peak_pM", "serum teriparatide, step peak (pM)"),
+        ("lining_activation_teriparatide", "lining-cell activation, teriparatide"),
         ("romosozumab_nM", "serum romosozumab (nM)"),
+        ("sclerostin_free_share", "free sclerostin share (romosozumab)"),
         ("precursors", "osteoclast precursor pool (× healthy)")]),
     ("immune", "Immune environment (× premenopausal)", [
         ("th17", "Th17"), ("treg", "Treg"), ("m1", "M1 macrophages"), ("m2", "M2 macrophages"),

@@ -351,6 +351,14 @@ typedef struct tb_romosozumab_state {
   float pad_[2];
 } tb_romosozumab_state;
 
+/* Lining-cell formation on quiescent surfaces (kernels/lining.cl). */
+typedef struct tb_kp_lining {
+  float mar_um_per_day;    /* healthy MAR */
+  float fat_baseline;      /* MSC commitment: bone share relative to health */
+  float fat_estrogen_gain;
+  float pad_;
+} tb_kp_lining;
+
 /* Statistics (kernels/stats.cl). */
 typedef struct tb_kp_stats {
   float K_opg_per_pM;  /* effective RANKL for the reference level */

@@ -55,7 +55,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   static const char *const names[] = {"bone_fraction", "compartment", "team_id",    "team_pos", "team_time",
                                       "team_perf",     "team_used",   "cavity",     "wall_um",  "tgfb_seen",
                                       "osteocyte_viability", "tgfb", "sclerostin"};
-  tb_buf *formed = NULL, *src_opg = NULL, *imm = NULL, *tnf = NULL;
+  tb_buf *formed = NULL, *src_opg = NULL, *imm = NULL, *tnf = NULL, *drug = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   o->kp.reversal_days = (float)p->reversal_period_days;
@@ -76,6 +76,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "opg_source", &src_opg));
   TRY(tb_sim_array(s, "immune_state", &imm));
   TRY(tb_sim_array(s, "tnf", &tnf));
+  TRY(tb_sim_array(s, "drug_effects", &drug));
   TRY(tb_sim_array(s, "team_log", &o->log));
   TRY(tb_sim_array(s, "team_log_count", &o->log_count));
   TRY(tb_sim_array(s, "perforation_loss", &o->perf_loss));
@@ -88,7 +89,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
               TB_BUF(b[1]), TB_BUF(b[2]), TB_BUF(b[3]), TB_BUF(b[4]), TB_BUF(b[5]), TB_BUF(b[6]), TB_BUF(b[7]),
               TB_BUF(b[8]), TB_BUF(b[9]), TB_BUF(b[10]), TB_BUF(b[11]), TB_BUF(b[12]), TB_BUF(formed),
               TB_BUF(src_opg), TB_BUF(imm), TB_BUF(tnf), TB_BUF(o->log), TB_BUF(o->log_count),
-              TB_BUF(o->perf_loss)));
+              TB_BUF(o->perf_loss), TB_BUF(drug)));
 cleanup:
   return st;
 }

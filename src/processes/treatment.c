@@ -35,6 +35,23 @@ static const record_drug drugs[] = {
      "denosumab_state",
      (int32_t)(sizeof(tb_denosumab_state) / sizeof(float)),
      {{"denosumab_ng_per_mL", ST(0, tb_denosumab_state, serum_ng_per_mL), 1}, {"rankl_free_share", EFF(rankl_free), 1}}},
+    {TB_DRUG_TERIPARATIDE,
+     "teriparatide_state",
+     (int32_t)(sizeof(tb_teriparatide_state) / sizeof(float)),
+     {{"teriparatide_peak_pM", ST(1, tb_teriparatide_state, peak_pM), 1},
+      {"teriparatide_mean_pM", ST(1, tb_teriparatide_state, mean_pM), 1},
+      {"ob_life_factor", EFF(ob_life_factor), 1},
+      {"osteoblast_rankl_factor", EFF(rankl_factor), 1},
+      {"lining_activation_teriparatide", EFF(lining_teriparatide), 1}}},
+    {TB_DRUG_ROMOSOZUMAB,
+     "romosozumab_state",
+     (int32_t)(sizeof(tb_romosozumab_state) / sizeof(float)),
+     {{"romosozumab_nM", ST(2, tb_romosozumab_state, central_nM), 1},
+      {"sclerostin_total_nM", ST(2, tb_romosozumab_state, scl_nM), 1},
+      {"sclerostin_free_share", EFF(scl_free), 1},
+      {"romosozumab_tolerance", ST(2, tb_romosozumab_state, tolerance), 1},
+      {"osteocyte_opg_factor", EFF(opg_factor), 1},
+      {"lining_activation_romosozumab", EFF(lining_romosozumab), 1}}},
 };
 #define NDRUGS ((int)(sizeof drugs / sizeof drugs[0]))
 
