@@ -263,7 +263,7 @@ __kernel void osteoclast_resorb(__constant tb_kdomain *dom, __constant tb_kp_ost
                                 __global const uchar *pflag, __global const int *row_new,
                                 __global const int *group_base, int rows_per_group, __global int *counter,
                                 __global float *cav, __global float *res_acc, __global uchar *evt_acc,
-                                __global float *src_tgfb) {
+                                __global float *src_tgfb, __global float *bp, __global uint *bp_uptake) {
   const float t_end_step = ks->t_days + dom->dt_days;
   TB_FOR_ROW(dom, x, y, z, i) {
     if (comp[i] == TB_COMP_OUTSIDE) continue;
@@ -289,6 +289,7 @@ __kernel void osteoclast_resorb(__constant tb_kdomain *dom, __constant tb_kp_ost
       team_pos[slot] = (int4)(x + dom->ox, y + dom->oy, z + dom->oz, (int)(pflag[i] & TB_FLAG_DIR_MASK));
       team_time[slot] = (float2)(ks->t_days, ks->t_days + team_life(kp, ks, tb_u01(r.v[1])));
       team_perf[slot] = 0;
+      if (kp->bp_uptake_units > 0.0f) bp_uptake[slot] = 0u;
       s = slot;
       team_id[i] = s;
       cav[i] = 0.0f;
@@ -311,5 +312,13 @@ __kernel void osteoclast_resorb(__constant tb_kdomain *dom, __constant tb_kp_ost
     res_acc[i] += inc;
     /* TGF-beta stored in the matrix is released as it is resorbed. */
     src_tgfb[i] += kp->tgfb_content_pM * inc / dom->dt_days;
+    if (kp->bp_uptake_units > 0.0f) {
+      /* Bisphosphonate bound in the bone removed (the voxel's amount x
+       * inc / f) goes into the team's osteoclasts (kernels/
+       * bisphosphonate.cl); integer sums do not depend on the order. */
+      float b = bp[i], freed = inc >= fi ? b : b * (inc / fi);
+      bp[i] = inc >= fi ? 0.0f : b - freed;
+      if (freed > 0.0f) atomic_add(&bp_uptake[s], (uint)fmin(freed * kp->bp_uptake_units + 0.5f, 4.0e9f));
+    }
   }
 }

@@ -415,7 +415,7 @@ FIGURES = [
         ("tmd_trabecular_mg_cm3", "tissue mineral density TMD (mg/cm³)"),
         ("denosumab_ng_per_mL", "serum denosumab (ng/mL)"),
         ("rankl_free_share", "free RANKL share (denosumab)"),
-        ("bisphosphonate_bound_mean", "bound bisphosphonate, mean over bone"),
+        ("bp_bound_ng_per_mm3", "bound bisphosphonate, mean over bone (ng/mm³)"),
         ("teriparatide_peak_pM", "serum teriparatide, step peak (pM)"),
         ("lining_activation_teriparatide", "lining-cell activation, teriparatide"),
         ("romosozumab_nM", "serum romosozumab (nM)"),

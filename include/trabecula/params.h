@@ -57,6 +57,10 @@ typedef struct tb_params {
   double dmab_absorption_per_day, dmab_elimination_per_day, dmab_central_volume_mL_per_kg, dmab_bioavailability,
       dmab_vmax_ng_per_kg_per_day, dmab_km_ng_per_mL, dmab_body_mass_kg, dmab_K_per_pM, dmab_rankl_binding,
       dmab_untreated_denominator;
+  /* [bisphosphonate] */
+  double bp_plasma_half_life_h, bp_bone_share, bp_alendronate_bioavailability_pct, bp_zoledronate_potency,
+      bp_skeleton_turnover_per_year, bp_skeleton_surface_m2, bp_plasma_volume_L, bp_apoptosis_max_per_day,
+      bp_apoptosis_ec50_pg;
   /* [teriparatide] */
   double pth_absorption_per_hour, pth_elimination_per_hour, pth_volume_L, pth_bioavailability, pth_baseline_pM,
       pth_rankl_emax, pth_lining_gain;

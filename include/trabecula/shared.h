@@ -131,7 +131,9 @@ typedef struct tb_kp_osteoclast {
   float survival_estrogen_gain;  /* team life x (1 + g (1 - E)) */
   float lifetime_cv;             /* relative spread of team life (uniform) */
   float tgfb_content_pM;         /* TGF-beta source per unit bone fraction resorbed per day */
-  float pad_[2];
+  float bp_uptake_units;         /* bisphosphonate: team uptake units (TB_BP_UPTAKE_PER_NG) per ng/mm3 freed in a
+                                  * voxel; 0 = no bisphosphonate scheduled (the kernel then touches no drug array) */
+  float pad_;
 } tb_kp_osteoclast;
 
 /* Osteoblasts and formation (mechanisms 5-6). */
@@ -316,6 +318,36 @@ typedef struct tb_denosumab_state {
   float pad_;
 } tb_denosumab_state;
 
+/* Bisphosphonates (kernels/bisphosphonate.cl; IMMUNE_AND_TREATMENTS.md 5.3).
+ * Drug index 0 = alendronate, 1 = zoledronate. Bound drug is counted as
+ * alendronate-equivalent: zoledronate x its relative potency. A team's
+ * uptake is summed in fixed point, TB_BP_UPTAKE_PER_NG units per ng
+ * (1 ag), as unsigned integers: order-independent sums, up to 4.29 ng per
+ * team (a clinical team takes up well under 0.1 ng). */
+#define TB_BP_UPTAKE_PER_NG 1e9f
+typedef struct tb_kp_bisphosphonate {
+  float k_plasma_per_day;      /* plasma clearance (half-life 1.9 h) */
+  float f_bone;                /* share of the cleared drug bound by the skeleton */
+  float bioavailability[2];    /* absorbed share of a dose (oral alendronate; i.v. zoledronate 1) */
+  float potency[2];            /* antiresorptive potency relative to alendronate (1, zoledronate's) */
+  float skeleton_turnover_per_day; /* release of the skeleton's bound drug by remodeling */
+  float plasma_volume_mL;      /* for the concentration */
+  float surface_ng_per_mm3_per_mg; /* bound drug per exposed voxel per mg bound in the skeleton:
+                                    * 1e6 ng / (S_skeleton h) in ng per mm3 of voxel */
+  float hmax_per_day;          /* osteoclast apoptosis hazard h_max U/(U + EC50) */
+  float ec50_ng;               /* U: the team's uptake, ng alendronate-equivalent */
+  float pad_;
+} tb_kp_bisphosphonate;
+typedef struct tb_bp_state {
+  float t_days;
+  float plasma_mg[2];     /* drug in plasma */
+  float skeleton_mg[2];   /* drug bound anywhere in the skeleton */
+  float urine_mg[2];      /* excreted since the start */
+  float deposit_ng_per_mm3; /* this step's adsorption per exposed voxel (alendronate-equivalent, ng per mm3 of voxel) */
+  tb_u32 teams_ended;     /* osteoclast teams the drug ended since the last snapshot */
+  tb_u32 pad_[3];
+} tb_bp_state;
+
 /* Teriparatide (kernels/teriparatide.cl; IMMUNE_AND_TREATMENTS.md 5.4). */
 typedef struct tb_kp_teriparatide {
   float ka_per_h, ke_per_h; /* absorption, elimination (Martonova 2023) */
@@ -403,5 +435,6 @@ TB_INLINE float tb_u01(tb_u32 x) { return ((float)(x >> 8) + 0.5f) * (1.0f / 167
 /* Purposes of random draws (third counter word). */
 #define TB_RNG_INITIATE 1u
 #define TB_RNG_OCY_APOPTOSIS 2u
+#define TB_RNG_BP_APOPTOSIS 3u
 
 #endif

@@ -194,6 +194,31 @@ const tb_param_info tb_param_table[] = {
      "the untreated denominator 1 + K OPG + K_RANK RANK of that model, so free RANKL = D/(D + chi K_den C): 7, 19, "
      "94 % at 1, 3, 6 months [derived]"},
 
+    {"bisphosphonate", "plasma_half_life_h", F(bp_plasma_half_life_h), "h", 1.9, 0.01, 1e3, 0,
+     "plasma clearance of alendronate and zoledronate, to bone and urine (zoledronate 1.87 h, Zometa label; "
+     "8.76 /day)"},
+    {"bisphosphonate", "bone_share", F(bp_bone_share), "1", 0.55, 0, 1, 0,
+     "share of the cleared drug bound by the skeleton, the rest to urine (38-41 % of zoledronate in 24 h urine, "
+     "Chen 2002; alendronate ~50 %, Khan 1997)"},
+    {"bisphosphonate", "alendronate_bioavailability_pct", F(bp_alendronate_bioavailability_pct), "%", 0.64, 0.01,
+     100, 0, "oral alendronate absorbed (0.6-0.7 % fasting, Gertz 1995) [unverified]; zoledronate is i.v. (100 %)"},
+    {"bisphosphonate", "zoledronate_potency", F(bp_zoledronate_potency), "1", 5, 0.01, 1e4, 0,
+     "potency of bound zoledronate relative to alendronate: 5 mg/yr i.v. does as well as 70 mg weekly oral (~23 "
+     "mg/yr absorbed); rat models 10-100 (Green 1994) [estimate]"},
+    {"bisphosphonate", "skeleton_turnover_per_year", F(bp_skeleton_turnover_per_year), "1/year", 0.1, 0, 10, 0,
+     "release of the skeleton's bound drug by remodeling (adult skeleton renewed in ~10 yr): terminal half-life "
+     "ln 2 / (k (1 - bone_share)) ~15 yr (Khan 1997: > 10 yr) [estimate]"},
+    {"bisphosphonate", "skeleton_surface_m2", F(bp_skeleton_surface_m2), "m2", 10, 0.01, 1e4, 0,
+     "exposed bone surface of the whole skeleton (trabecular plus intracortical, order of 10 m2) over which the "
+     "bound drug spreads [estimate]"},
+    {"bisphosphonate", "plasma_volume_L", F(bp_plasma_volume_L), "L", 28, 0.1, 1e3, 0,
+     "volume for the plasma concentration: renal clearance 69 mL/min (Chen 2002) / 40 % urinary share / 8.76 "
+     "/day; alendronate V_ss >= 28 L [derived]"},
+    {"bisphosphonate", "apoptosis_max_per_day", F(bp_apoptosis_max_per_day), "1/day", 0.3, 0, 100, 0,
+     "most osteoclast apoptosis the drug causes: team hazard h_max U/(U + EC50), U its uptake [calibrate]"},
+    {"bisphosphonate", "apoptosis_ec50_pg", F(bp_apoptosis_ec50_pg), "pg", 0.1, 1e-9, 1e9, 0,
+     "team uptake (alendronate-equivalent) at half the most apoptosis [calibrate]"},
+
     {"teriparatide", "absorption_per_hour", F(pth_absorption_per_hour), "1/h", 4.38, 1e-3, 1e3, 0,
      "subcutaneous absorption k_a (Martonova 2023, Bone-Models martonova_parameters.py)"},
     {"teriparatide", "elimination_per_hour", F(pth_elimination_per_hour), "1/h", 0.693, 1e-3, 1e3, 0,

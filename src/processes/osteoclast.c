@@ -59,7 +59,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   int32_t *init = NULL;
   tb_buf *f = NULL, *comp = NULL, *rankl = NULL, *opg = NULL, *join = NULL, *pflag = NULL, *cav = NULL,
          *res = NULL, *evt = NULL, *tgfb_src = NULL, *imm = NULL, *tnf = NULL, *il17 = NULL, *il6 = NULL,
-         *drug = NULL;
+         *drug = NULL, *bp = NULL, *bp_uptake = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   const tb_kdomain *d = tb_sim_domain(s);
@@ -79,6 +79,11 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   o->kp.survival_estrogen_gain = (float)p->estrogen_survival_gain;
   o->kp.lifetime_cv = (float)p->lifetime_cv;
   o->kp.tgfb_content_pM = (float)p->tgfb_release_pM;
+  /* Bisphosphonates (src/processes/bisphosphonate.c): the bound drug is ng
+   * per mm3 of voxel, h^3 1e-9 mm3; without a course the kernel leaves the
+   * placeholder arrays alone. */
+  if (tb_params_has_drug(p, TB_DRUG_ALENDRONATE) || tb_params_has_drug(p, TB_DRUG_ZOLEDRONATE))
+    o->kp.bp_uptake_units = (float)(h * h * h * 1e-9 * TB_BP_UPTAKE_PER_NG);
   TRY(tb_sim_constants(s, &o->kp, sizeof o->kp, &o->b_kp));
 
   TRY(tb_sim_array(s, "bone_fraction", &f));
@@ -91,6 +96,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "il17", &il17));
   TRY(tb_sim_array(s, "il6", &il6));
   TRY(tb_sim_array(s, "drug_effects", &drug));
+  TRY(tb_sim_array(s, "bisphosphonate", &bp));
+  TRY(tb_sim_array(s, "team_bp_uptake", &bp_uptake));
   TRY(tb_sim_array(s, "team_id", &o->team_id));
   TRY(tb_sim_array(s, "team_pos", &o->team_pos));
   TRY(tb_sim_array(s, "team_time", &o->team_time));
@@ -127,7 +134,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(TB_BIND(o->resorb, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(f), TB_BUF(comp), TB_BUF(o->team_id),
               TB_BUF(o->team_pos), TB_BUF(o->team_time), TB_BUF(o->team_perf), TB_BUF(o->team_used), TB_BUF(join),
               TB_BUF(pflag), TB_BUF(o->row_new), TB_BUF(o->group_base), TB_I32(per_group), TB_BUF(o->counter),
-              TB_BUF(cav), TB_BUF(res), TB_BUF(evt), TB_BUF(tgfb_src)));
+              TB_BUF(cav), TB_BUF(res), TB_BUF(evt), TB_BUF(tgfb_src), TB_BUF(bp), TB_BUF(bp_uptake)));
   o->one = (tb_shape){1, 0, {1, 1, 1}, {1, 1, 1}};
   tb_dev_shape_1d(tb_sim_device(s), (size_t)groups, &o->groups);
   /* The map's buffer exists only while an output is written (output()). */

@@ -52,6 +52,14 @@ static const record_drug drugs[] = {
       {"romosozumab_tolerance", ST(2, tb_romosozumab_state, tolerance), 1},
       {"osteocyte_opg_factor", EFF(opg_factor), 1},
       {"lining_activation_romosozumab", EFF(lining_romosozumab), 1}}},
+    {0, /* alendronate or zoledronate */
+     "bisphosphonate_state",
+     (int32_t)(sizeof(tb_bp_state) / sizeof(float)),
+     {{"alendronate_plasma_ug", ST(3, tb_bp_state, plasma_mg[0]), 1e3},
+      {"zoledronate_plasma_ug", ST(3, tb_bp_state, plasma_mg[1]), 1e3},
+      {"alendronate_skeleton_mg", ST(3, tb_bp_state, skeleton_mg[0]), 1},
+      {"zoledronate_skeleton_mg", ST(3, tb_bp_state, skeleton_mg[1]), 1},
+      {"bp_deposit_ng_per_mm3", ST(3, tb_bp_state, deposit_ng_per_mm3), 1}}},
 };
 #define NDRUGS ((int)(sizeof drugs / sizeof drugs[0]))
 

@@ -42,8 +42,8 @@ for k in ["device", "voxels", "copy_gbps", "seconds_per_step", "copy_equivalents
     assert k in b, k
 assert b["voxels"] == 24 ** 3 and b["grid"] == [24, 24, 24]
 names = [p["name"] for p in b["processes"]]
-assert names == ["treatment", "denosumab", "teriparatide", "romosozumab", "immune", "osteoclast", "formation", "lining",
-                 "osteocyte", "marrow", "signals"], names
+assert names == ["treatment", "denosumab", "teriparatide", "romosozumab", "bisphosphonate", "immune", "osteoclast",
+                 "formation", "lining", "osteocyte", "marrow", "signals"], names
 ce = b["seconds_per_step"] / b["copy_equivalent_seconds"]
 assert abs(ce - b["copy_equivalents_per_step"]) <= 1e-3 * ce, (ce, b["copy_equivalents_per_step"])
 assert sum(p["seconds_per_step"] for p in b["processes"]) <= 1.0001 * b["seconds_per_step"]
