@@ -40,6 +40,9 @@ typedef struct tb_params {
       surface_weight, precursor_life_days, precursor_use_per_day, precursor_max, m2_precursor_gain,
       m2_precursor_exponent, K_cytokine, tnf_osteoclast_gain, il17_osteoclast_gain, il6_osteoclast_gain,
       tnf_rankl_gain, il17_rankl_gain, tnf_ob_differentiation_gain, tnf_ob_apoptosis_gain;
+  /* [mineral] */
+  double mineral_lag_days, mineral_primary_days, mineral_primary_fraction, mineral_max_fraction,
+      mineral_secondary_rate_per_day, mineral_density_g_per_cm3;
   /* [signals] */
   double rankl_range_um, rankl_decay_per_day, opg_range_um, opg_decay_per_day, sclerostin_range_um,
       sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tnf_range_um, tnf_decay_per_day, il17_range_um,
@@ -90,5 +93,12 @@ double tb_estrogen_level(const tb_params *p, double t_days);
  * step: the same code the device compiles (kernels/estrogen.cl). */
 void tb_params_schedule(const tb_params *p, tb_kp_schedule *kp);
 tb_kstep tb_schedule_at(const tb_kp_schedule *kp, uint32_t step);
+
+/* The mineralisation law's constants in kernel units, and the mineral
+ * volume fraction v_m of bone tissue of age a days (0 before the lag, a
+ * linear rise through primary mineralisation, then an exponential approach
+ * to max_fraction): the same code the device compiles (kernels/mineral.cl). */
+void tb_params_mineral(const tb_params *p, tb_kp_mineral *kp);
+double tb_mineral_fraction(const tb_params *p, double age_days);
 
 #endif
