@@ -96,7 +96,7 @@ static double renewal_share(double d, double r0, double h) {
  * exact distance transform to the nearest surface voxel). With the
  * e^(k day)-weighted birth day (mix_birth_day) the expected mineral of
  * a voxel drawn this way equals that of a voxel whose parts were renewed
- * at random at rate r. */
+ * at random at rate r (parts past primary mineralisation). */
 static tb_status initial_birth_days(tb_sim *s, mineral *o, const tb_params *p, tb_buf *comp) {
   tb_status st = TB_OK;
   tb_device *dev = tb_sim_device(s);
@@ -140,10 +140,13 @@ static tb_status initial_birth_days(tb_sim *s, mineral *o, const tb_params *p, t
     if (rate > 0.0) reach += f[i];
   }
   TRY(tb_dev_write(dev, o->birth, 0, n * sizeof *birth, birth));
-  tb_log_info("initial tissue age: %.1f %% of the bone within a cavity's depth (%.0f um) of the surface, renewed "
-              "at up to %.3g/year (mean age %.0f days); deeper bone mature",
-              bone > 0 ? 100.0 * reach / bone : 0.0, r0, 365.25 * rate0 * renewal_share(0.0, r0, h),
-              1.0 / (rate0 * renewal_share(0.0, r0, h)));
+  double surface_rate = rate0 * renewal_share(0.0, r0, h);
+  if (surface_rate > 0.0)
+    tb_log_info("initial tissue age: %.1f %% of the bone within a cavity's depth (%.0f um) of the surface, renewed "
+                "at up to %.3g/year (mean age %.0f days); deeper bone mature",
+                bone > 0 ? 100.0 * reach / bone : 0.0, r0, 365.25 * surface_rate, 1.0 / surface_rate);
+  else
+    tb_log_info("initial tissue age: no remodeling in health (activation frequency 0), all bone mature");
 cleanup:
   tb_dev_free(&b_mask);
   free(mask);
