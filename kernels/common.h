@@ -125,3 +125,23 @@ inline float immune_h_sys(float level, float K) {
   float u = fmax(level - 1.0f, 0.0f);
   return u / (u + K);
 }
+
+/* The birth day of a voxel's bone after inc of new bone, formed at t_mid
+ * (days), joins the fraction f already there (every kernel that forms bone
+ * calls this; resorption keeps the birth day: it takes every age alike).
+ * The mean is weighted by e^(k b), k the secondary mineralisation rate
+ * (tb_kp_mineral): e^(k b') (f + inc) = f e^(k b) + inc e^(k t_mid). The
+ * mineral a tissue still lacks in secondary mineralisation decays as
+ * e^(-k age) whatever its age, so with this mean v_m(t - b') is exactly the
+ * f-weighted mean of the parts' v_m once every part is past primary
+ * mineralisation (kernels/mineral.cl); an arithmetic mean of birth days
+ * would call new bone laid on old bone mature at once. Parts much closer in
+ * age than 1/k give the f-weighted arithmetic mean. */
+inline float mix_birth_day(float birth, float f, float t_mid, float inc, float k_per_day) {
+  if (!(inc > 0.0f)) return birth;
+  float age = fmax(t_mid - birth, 0.0f);
+  /* ln((f e^(-k age) + inc)/(f + inc)) = ln(1 + f (e^(-k age) - 1)/(f + inc)),
+   * bounded below so that old bone with a trace of new stays finite. */
+  float x = fmax(f / (f + inc) * expm1(-k_per_day * age), -1.0f + 1e-7f);
+  return t_mid + log1p(x) / k_per_day;
+}

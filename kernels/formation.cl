@@ -12,6 +12,8 @@
  * estrogen falls. A wall thinner than the cavity is deep leaves a deficit:
  * the mechanism of net loss. Perforated cavities are not refilled (Liu 2008).
  * At the end of the cycle the team's voxels and its slot are released.
+ * New bone's birth day mixes into the voxel's (mix_birth_day, common.h),
+ * from which the mineral process computes its mineral content.
  * Own-voxel updates only. */
 
 __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_formation *kp, __constant tb_kstep *ks,
@@ -22,7 +24,8 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
                              __global const float *tgfb, __global const float *sclerostin, __global float *form_acc,
                              __global float *src_opg, __global const tb_immune_state *imm,
                              __global const float *tnf, __global int4 *team_log, __global int *log_count,
-                             __global float *perf_loss, __global const tb_drug_effects *drug) {
+                             __global float *perf_loss, __global const tb_drug_effects *drug,
+                             __global float *birth) {
   const float t = ks->t_days;
   const float deficit = deficit_of(ks);
   const tb_immune_state im = *imm;
@@ -100,8 +103,10 @@ __kernel void formation_step(__constant tb_kdomain *dom, __constant tb_kp_format
     src_opg[i] += kp->ob_opg_pM_per_day;
     if (inc <= 0.0f) continue;
     float fi = f[i];
-    /* New bone embeds new, live osteocytes. */
+    /* New bone embeds new, live osteocytes, and is new tissue: formed
+     * during this step, at its middle on average. */
     ocy[i] = (ocy[i] * fi + inc) / (fi + inc);
+    birth[i] = mix_birth_day(birth[i], fi, t + 0.5f * dom->dt_days, inc, kp->mineral_rate_per_day);
     f[i] = fi + inc;
     form_acc[i] += inc;
   }

@@ -76,8 +76,10 @@ __kernel void lining_mark(__constant tb_kdomain *dom, __constant tb_kp_lining *k
   }
 }
 
-__kernel void lining_apply(__constant tb_kdomain *dom, __global const float *inc_in, __global float *f,
-                           __global float *ocy, __global float *form_acc) {
+__kernel void lining_apply(__constant tb_kdomain *dom, __constant tb_kstep *ks, __global const float *inc_in,
+                           __global float *f, __global float *ocy, __global float *form_acc, __global float *birth,
+                           float mineral_rate_per_day) {
+  const float t_mid = ks->t_days + 0.5f * dom->dt_days;
   TB_FOR_ROW(dom, x, y, z, i) {
     /* The voxel's formation increment this step (the one place it is set). */
     const float inc = inc_in[i];
@@ -85,6 +87,8 @@ __kernel void lining_apply(__constant tb_kdomain *dom, __global const float *inc
     const float fi = f[i];
     /* New bone embeds new, live osteocytes (as kernels/formation.cl). */
     ocy[i] = (ocy[i] * fi + inc) / (fi + inc);
+    /* Its tissue age: the mineral process's birth day (common.h). */
+    birth[i] = mix_birth_day(birth[i], fi, t_mid, inc, mineral_rate_per_day);
     f[i] = fi + inc;
     form_acc[i] += inc;
   }

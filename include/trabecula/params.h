@@ -69,6 +69,9 @@ typedef struct tb_params {
       romo_clearance_L_per_day, romo_intercompartmental_L_per_day, romo_vmax_nmol_per_day, romo_km_nM,
       romo_molar_mass_kg_per_mol, scl_production_nM_per_day, scl_elimination_per_day, scl_complex_elimination_per_day,
       tolerance_rate_per_day, tolerance_max, romo_opg_exponent, romo_lining_gain;
+  /* [mineral] */
+  double mineral_lag_days, mineral_primary_days, mineral_primary_fraction, mineral_max_fraction,
+      mineral_secondary_rate_per_day, mineral_density_g_per_cm3;
   /* [signals] */
   double rankl_range_um, rankl_decay_per_day, opg_range_um, opg_decay_per_day, sclerostin_range_um,
       sclerostin_decay_per_day, tgfb_range_um, tgfb_decay_per_day, tnf_range_um, tnf_decay_per_day, il17_range_um,
@@ -134,5 +137,12 @@ double tb_estrogen_level(const tb_params *p, double t_days);
  * step: the same code the device compiles (kernels/estrogen.cl). */
 void tb_params_schedule(const tb_params *p, tb_kp_schedule *kp);
 tb_kstep tb_schedule_at(const tb_kp_schedule *kp, uint32_t step);
+
+/* The mineralisation law's constants in kernel units, and the mineral
+ * volume fraction v_m of bone tissue of age a days (0 before the lag, a
+ * linear rise through primary mineralisation, then an exponential approach
+ * to max_fraction): the same code the device compiles (kernels/mineral.cl). */
+void tb_params_mineral(const tb_params *p, tb_kp_mineral *kp);
+double tb_mineral_fraction(const tb_params *p, double age_days);
 
 #endif

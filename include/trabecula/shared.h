@@ -149,7 +149,7 @@ typedef struct tb_kp_formation {
   float fat_baseline;               /* MSC commitment: bone share relative to health */
   float fat_estrogen_gain;
   float ob_opg_pM_per_day;          /* OPG from forming osteoblasts */
-  float pad_;
+  float mineral_rate_per_day;       /* secondary mineralisation rate: how new bone's birth day mixes in (mix_birth_day) */
 } tb_kp_formation;
 
 /* Osteocytes (mechanism 7). */
@@ -390,6 +390,18 @@ typedef struct tb_kp_lining {
   float fat_estrogen_gain;
   float pad_;
 } tb_kp_lining;
+/* Tissue mineral (kernels/mineral.cl; IMMUNE_AND_TREATMENTS.md section 4):
+ * the mineral volume fraction v_m of bone tissue against its age
+ * (Martinez-Reina 2019, as coded in cmodiz/Bone-Models,
+ * bone_models/parameters/martinez_reina_parameters.py class mineralisation). */
+typedef struct tb_kp_mineral {
+  float lag_days;               /* osteoid: no mineral before this age */
+  float primary_days;           /* primary mineralisation lasts this long after the lag */
+  float primary_fraction;       /* v_m at the end of primary mineralisation */
+  float max_fraction;           /* v_m approached by secondary mineralisation */
+  float secondary_rate_per_day; /* v_m -> max at this rate */
+  float pad_[3];
+} tb_kp_mineral;
 
 /* Statistics (kernels/stats.cl). */
 typedef struct tb_kp_stats {
@@ -436,5 +448,6 @@ TB_INLINE float tb_u01(tb_u32 x) { return ((float)(x >> 8) + 0.5f) * (1.0f / 167
 #define TB_RNG_INITIATE 1u
 #define TB_RNG_OCY_APOPTOSIS 2u
 #define TB_RNG_BP_APOPTOSIS 3u
+#define TB_RNG_TISSUE_AGE 3u /* the initial age of each voxel's bone (src/processes/mineral.c) */
 
 #endif

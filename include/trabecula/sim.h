@@ -9,6 +9,7 @@
  *   osteocyte   apoptosis and the osteocytes' signals      kernels/osteocyte.cl
  *   marrow      MSC commitment and adiposity               kernels/marrow.cl
  *   immune      immune-cell RANKL in marrow                kernels/immune.cl
+ *   mineral     tissue age and mineral (nothing per step)  kernels/mineral.cl
  *   signals     multigrid solve of every field             kernels/signals.cl
  * after the framework has set the step's constants (kernels/estrogen.cl) and
  * zeroed every field's source. See trabecula/process.h for the interface. */

@@ -4,7 +4,9 @@
  * as coded in the bone_models package), Eriksen 1986 and Kragstrup 1983
  * (remodeling event sizes and durations), Recker 2004 (activation frequency),
  * Martinez-Reina & Pivonka 2019 (postmenopausal RANKL source), Tomkinson 1997
- * (osteocyte apoptosis after estrogen loss), Griffith 2012 (marrow fat).
+ * (osteocyte apoptosis after estrogen loss), Griffith 2012 (marrow fat),
+ * Martinez-Reina et al. 2019 (tissue mineralisation, as coded in
+ * cmodiz/Bone-Models).
  * Values marked [calibrated] were set so the two scenarios meet MODEL.md's
  * targets; [estimate] are order-of-magnitude choices. */
 #define _POSIX_C_SOURCE 200809L
@@ -265,6 +267,18 @@ const tb_param_info tb_param_table[] = {
     {"romosozumab", "lining_gain", F(romo_lining_gain), "1", 0.25, 0, 10, 0,
      "quiescent-surface formation with no free sclerostin, share of healthy MAR, / tolerance; 0.25: BV/TV +13 % "
      "in 12 months, 64^3 phantom [calibrate: FRAME]"},
+    {"mineral", "lag_days", F(mineral_lag_days), "day", 12, 0, 365, 0,
+     "osteoid age at which mineralisation starts (Martinez-Reina 2019, Bone-Models t_mlt)"},
+    {"mineral", "primary_days", F(mineral_primary_days), "day", 10, 0.01, 365, 0,
+     "duration of primary mineralisation after the lag (Martinez-Reina 2019, Bone-Models t_prim)"},
+    {"mineral", "primary_fraction", F(mineral_primary_fraction), "1", 0.121, 0, 1, 0,
+     "mineral volume fraction of bone tissue at the end of primary mineralisation (Martinez-Reina 2019)"},
+    {"mineral", "max_fraction", F(mineral_max_fraction), "1", 0.442, 0, 1, 0,
+     "mineral volume fraction approached by secondary mineralisation (Martinez-Reina 2019)"},
+    {"mineral", "secondary_rate_per_day", F(mineral_secondary_rate_per_day), "1/day", 0.007, 1e-5, 10, 0,
+     "secondary mineralisation: v_m -> max as 1 - exp(-rate t) (Martinez-Reina 2019, Bone-Models kappa)"},
+    {"mineral", "mineral_density_g_per_cm3", F(mineral_density_g_per_cm3), "g/cm3", 3.2, 0.1, 10, 0,
+     "density of bone mineral: mineral mass = density x v_m x bone volume (Martinez-Reina 2019)"},
 
     {"signals", "rankl_range_um", F(rankl_range_um), "um", 75, 1, 1e5, 0,
      "RANKL decay length sqrt(D/k) (MODEL.md: 50-100 um, mostly membrane-bound)"},
@@ -731,6 +745,10 @@ tb_status tb_params_validate(const tb_params *p, double voxel_um) {
   TRY(check_treatments(p, "scenario"));
   CHECK(p->snapshot_interval_days >= p->dt_days, TB_ERR_INPUT,
         "run.snapshot_interval_days = %g is shorter than run.dt_days = %g", p->snapshot_interval_days, p->dt_days);
+  CHECK(p->mineral_max_fraction >= p->mineral_primary_fraction, TB_ERR_INPUT,
+        "mineral.max_fraction = %g is below mineral.primary_fraction = %g: secondary mineralisation only adds "
+        "mineral",
+        p->mineral_max_fraction, p->mineral_primary_fraction);
   CHECK(p->fat_baseline + p->estrogen_fat_gain < 1.0, TB_ERR_INPUT,
         "osteoblast.fat_baseline + osteoblast.estrogen_fat_gain = %g: expected below 1 (adiposity is a fraction)",
         p->fat_baseline + p->estrogen_fat_gain);
@@ -765,6 +783,24 @@ double tb_estrogen_level(const tb_params *p, double t_days) {
 }
 
 tb_kstep tb_schedule_at(const tb_kp_schedule *kp, uint32_t step) { return schedule_at(*kp, step); }
+
+/* The mineralisation law is shared with the device (kernels/mineral.cl). */
+#include "../../kernels/mineral.cl"
+
+void tb_params_mineral(const tb_params *p, tb_kp_mineral *kp) {
+  memset(kp, 0, sizeof *kp);
+  kp->lag_days = (float)p->mineral_lag_days;
+  kp->primary_days = (float)p->mineral_primary_days;
+  kp->primary_fraction = (float)p->mineral_primary_fraction;
+  kp->max_fraction = (float)p->mineral_max_fraction;
+  kp->secondary_rate_per_day = (float)p->mineral_secondary_rate_per_day;
+}
+
+double tb_mineral_fraction(const tb_params *p, double age_days) {
+  tb_kp_mineral kp;
+  tb_params_mineral(p, &kp);
+  return mineral_fraction(kp, (float)age_days);
+}
 
 void tb_params_print_help(FILE *out) {
   const char *last = "";

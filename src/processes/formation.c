@@ -55,7 +55,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   static const char *const names[] = {"bone_fraction", "compartment", "team_id",    "team_pos", "team_time",
                                       "team_perf",     "team_used",   "cavity",     "wall_um",  "tgfb_seen",
                                       "osteocyte_viability", "tgfb", "sclerostin"};
-  tb_buf *formed = NULL, *src_opg = NULL, *imm = NULL, *tnf = NULL, *drug = NULL;
+  tb_buf *formed = NULL, *src_opg = NULL, *imm = NULL, *tnf = NULL, *drug = NULL, *birth = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   o->kp.reversal_days = (float)p->reversal_period_days;
@@ -69,6 +69,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   o->kp.fat_baseline = (float)p->fat_baseline;
   o->kp.fat_estrogen_gain = (float)p->estrogen_fat_gain;
   o->kp.ob_opg_pM_per_day = (float)p->osteoblast_opg_pM_per_day;
+  o->kp.mineral_rate_per_day = (float)p->mineral_secondary_rate_per_day;
   o->reversal_days = p->reversal_period_days;
   TRY(tb_sim_constants(s, &o->kp, sizeof o->kp, &o->b_kp));
   for (int i = 0; i < 13; i++) TRY(tb_sim_array(s, names[i], &b[i]));
@@ -80,6 +81,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "team_log", &o->log));
   TRY(tb_sim_array(s, "team_log_count", &o->log_count));
   TRY(tb_sim_array(s, "perforation_loss", &o->perf_loss));
+  TRY(tb_sim_array(s, "bone_birth_day", &birth)); /* the mineral process's */
   o->t_last = -p->spinup_days;
   o->team_id = b[2];
   o->team_time = b[4];
@@ -89,7 +91,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
               TB_BUF(b[1]), TB_BUF(b[2]), TB_BUF(b[3]), TB_BUF(b[4]), TB_BUF(b[5]), TB_BUF(b[6]), TB_BUF(b[7]),
               TB_BUF(b[8]), TB_BUF(b[9]), TB_BUF(b[10]), TB_BUF(b[11]), TB_BUF(b[12]), TB_BUF(formed),
               TB_BUF(src_opg), TB_BUF(imm), TB_BUF(tnf), TB_BUF(o->log), TB_BUF(o->log_count),
-              TB_BUF(o->perf_loss), TB_BUF(drug)));
+              TB_BUF(o->perf_loss), TB_BUF(drug), TB_BUF(birth)));
 cleanup:
   return st;
 }

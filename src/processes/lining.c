@@ -26,7 +26,7 @@ static tb_status declare(tb_sim *s, const tb_params *p) {
 static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   tb_status st = TB_OK;
   lining *o = calloc(1, sizeof *o);
-  tb_buf *f = NULL, *comp = NULL, *team = NULL, *fx = NULL, *inc = NULL, *ocy = NULL, *formed = NULL;
+  tb_buf *f = NULL, *comp = NULL, *team = NULL, *fx = NULL, *inc = NULL, *ocy = NULL, *formed = NULL, *birth = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   o->on = lining_on(p);
@@ -46,7 +46,9 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(TB_BIND(o->mark, TB_BUF(tb_sim_domain_buf(s)), TB_BUF(o->b_kp), TB_BUF(tb_sim_step_buf(s)), TB_BUF(f),
               TB_BUF(comp), TB_BUF(team), TB_BUF(fx), TB_BUF(inc)));
   TRY(tb_sim_kernel(s, "lining_apply", &o->apply));
-  TRY(TB_BIND(o->apply, TB_BUF(tb_sim_domain_buf(s)), TB_BUF(inc), TB_BUF(f), TB_BUF(ocy), TB_BUF(formed)));
+  TRY(tb_sim_array(s, "bone_birth_day", &birth));
+  TRY(TB_BIND(o->apply, TB_BUF(tb_sim_domain_buf(s)), TB_BUF(tb_sim_step_buf(s)), TB_BUF(inc), TB_BUF(f), TB_BUF(ocy),
+              TB_BUF(formed), TB_BUF(birth), TB_F32((float)p->mineral_secondary_rate_per_day)));
 cleanup:
   return st;
 }

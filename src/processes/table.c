@@ -4,7 +4,7 @@
 
 extern const tb_process_type tb_process_osteoclast, tb_process_formation, tb_process_osteocyte, tb_process_marrow,
     tb_process_immune, tb_process_signals, tb_process_treatment, tb_process_denosumab,
-    tb_process_teriparatide, tb_process_romosozumab, tb_process_lining, tb_process_bisphosphonate;
+    tb_process_teriparatide, tb_process_romosozumab, tb_process_lining, tb_process_bisphosphonate, tb_process_mineral;
 
 const tb_process_type *const tb_default_processes[] = {
     &tb_process_treatment,  /* the [treatment.N] courses; the drug effects buffer (neutral) */
@@ -18,5 +18,6 @@ const tb_process_type *const tb_default_processes[] = {
     &tb_process_lining,     /* formation on quiescent surfaces under an anabolic drug */
     &tb_process_osteocyte,  /* apoptosis, RANKL, OPG, sclerostin */
     &tb_process_marrow,     /* MSC commitment, adiposity */
+    &tb_process_mineral,    /* tissue age and mineral: no kernel per step (formation mixes the birth day in) */
     &tb_process_signals,    /* quasi-steady solve of every field (last: it sees every source) */
     NULL};

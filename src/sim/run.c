@@ -62,6 +62,7 @@ typedef struct run_ctx {
   double bone_at_reset, res_total, form_total, bone_first;
   double t_last_reset;
   double last_row[128];
+  double first_row[128];  /* the first snapshot (t = 0) */
   double resorbing_first; /* resorbing teams at the first snapshot: the marker's baseline */
   int32_t nscalars;
   tb_morph_result last_morph;
@@ -279,6 +280,7 @@ static tb_status snapshot(run_ctx *c) {
   memcpy(c->last_row, row, sizeof row);
   TRY(tb_sim_read_scalars(c->sim, c->last_row + NCOLS));
   if (c->tcsv) TRY(tb_sim_write_series(c->sim, c->tcsv, c->nsnap == 0));
+  if (c->nsnap == 0) memcpy(c->first_row, c->last_row, sizeof c->first_row);
   for (int k = 0; k < NCOLS + c->nscalars; k++) fprintf(c->csv, k ? ",%.9g" : "%.9g", c->last_row[k]);
   fputc('\n', c->csv);
   CHECK(!ferror(c->csv), TB_ERR_IO, "%s/morphometry.csv: write failed: %s", c->partial, strerror(errno));
@@ -421,6 +423,36 @@ static void describe_course(const tb_params *p, int k, char *out, size_t n) {
              t->dose_mg, every, t->start_day, stop);
 }
 
+/* Column of a process's scalar in last_row, -1 when no process reports it. */
+static int scalar_column(const run_ctx *c, const char *name) {
+  for (int k = 0; k < c->nscalars; k++)
+    if (!strcmp(tb_sim_scalar_name(c->sim, k), name)) return NCOLS + k;
+  return -1;
+}
+
+/* The mineral process's BMD-like figures at t = 0 beside their final values
+ * (final_* above), and what they are for. */
+static const char *const bmd_note =
+    "BMD-like = volumetric mineral density of the sample (mineral mass over total volume, mg/cm3); antiresorptive "
+    "BMD gains come largely from secondary mineralisation, so compare a drug's effect with clinical (areal) BMD "
+    "through this figure, not through BV/TV";
+
+static void write_bmd(FILE *f, const run_ctx *c) {
+  static const char *const names[] = {"bmd_mg_cm3", "bmd_trabecular_mg_cm3", "bmd_cortical_mg_cm3",
+                                      "tmd_trabecular_mg_cm3", "tmd_cortical_mg_cm3"};
+  int organ = scalar_column(c, names[0]);
+  if (organ < 0) return;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    int k = scalar_column(c, names[i]);
+    char key[96];
+    snprintf(key, sizeof key, "start_%s", names[i]);
+    if (k >= 0) json_number(f, key, c->first_row[k], 1);
+  }
+  json_number(f, "bmd_change_pct_per_year", 100.0 * (c->last_row[organ] / c->first_row[organ] - 1.0) / c->p.years,
+              1);
+  json_string(f, "bmd_note", bmd_note);
+}
+
 static tb_status write_summary(run_ctx *c, double balance_rel) {
   tb_status st = TB_OK;
   char path[1300];
@@ -454,6 +486,7 @@ static tb_status write_summary(run_ctx *c, double balance_rel) {
   double bv0 = c->bone_first, bv1 = c->last_row[3];
   json_number(f, "bv_tv_trabecular_change_pct", 100.0 * (bv1 / bv0 - 1.0), 1);
   json_number(f, "bv_tv_trabecular_change_pct_per_year", 100.0 * (bv1 / bv0 - 1.0) / c->p.years, 1);
+  write_bmd(f, c);
   json_number(f, "mass_balance_relative_error", balance_rel, 1);
   json_number(f, "wall_seconds", c->wall_loop, 1);
   json_number(f, "steps", (double)tb_sim_steps_done(c->sim), 1);
@@ -660,6 +693,10 @@ tb_status tb_run(const tb_run_options *o) {
   CHECK(renamed, TB_ERR_IO, "cannot rename %s to %s: %s (the results are left in %s)", c.partial, c.outdir,
         strerror(errno), c.partial);
   created = 0;
+  int organ = scalar_column(&c, "bmd_mg_cm3");
+  if (organ >= 0)
+    tb_log_info("BMD-like %.1f -> %.1f mg/cm3 (%+.2f %%/year): %s", c.first_row[organ], c.last_row[organ],
+                100.0 * (c.last_row[organ] / c.first_row[organ] - 1.0) / c.p.years, bmd_note);
   tb_log_info("trabecular BV/TV %.4f -> %.4f (%+.2f %%/year), activation frequency %.2f/year, wrote %s/",
               c.bone_first, c.last_row[3], 100.0 * (c.last_row[3] / c.bone_first - 1.0) / c.p.years,
               c.last_row[13], c.outdir);

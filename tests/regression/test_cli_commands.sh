@@ -24,7 +24,7 @@ grep -q "resorption_speed_um_per_day" run-help.txt || fail "run --help lacks the
 grep -q "global MiB" devices.txt || fail "devices lists no memory"
 
 "$exe" bench --size 24 --steps 2 > bench.txt 2> bench.err || { cat bench.err; fail "bench exited $?"; }
-for k in osteoclast formation osteocyte marrow immune signals "copy kernel" "copy equivalents per step"; do
+for k in osteoclast formation osteocyte marrow immune mineral signals "copy kernel" "copy equivalents per step"; do
   grep -q "$k" bench.txt || fail "bench output lacks $k"
 done
 grep -q "GB/s" bench.txt || fail "bench prints no bandwidth"
@@ -43,7 +43,7 @@ for k in ["device", "voxels", "copy_gbps", "seconds_per_step", "copy_equivalents
 assert b["voxels"] == 24 ** 3 and b["grid"] == [24, 24, 24]
 names = [p["name"] for p in b["processes"]]
 assert names == ["treatment", "denosumab", "teriparatide", "romosozumab", "bisphosphonate", "immune", "osteoclast",
-                 "formation", "lining", "osteocyte", "marrow", "signals"], names
+                 "formation", "lining", "osteocyte", "marrow", "mineral", "signals"], names
 ce = b["seconds_per_step"] / b["copy_equivalent_seconds"]
 assert abs(ce - b["copy_equivalents_per_step"]) <= 1e-3 * ce, (ce, b["copy_equivalents_per_step"])
 assert sum(p["seconds_per_step"] for p in b["processes"]) <= 1.0001 * b["seconds_per_step"]
