@@ -189,9 +189,9 @@ const tb_param_info tb_param_table[] = {
      "patient body mass: the dose per kg (Martinez-Reina & Pivonka 2019 use 60 kg)"},
     {"denosumab", "K_per_pM", F(dmab_K_per_pM), "1/pM", 0.333, 0, 100, 0,
      "denosumab-RANKL association K_den (K_d 3 pM; Martinez-Reina & Pivonka 2019)"},
-    {"denosumab", "rankl_binding", F(dmab_rankl_binding), "1", 0.012, 0, 10, 0,
-     "chi: denosumab adds chi K_den C to the RANKL binding denominator (Martinez-Reina & Pivonka 2019: 0.012) "
-     "[calibrate]"},
+    {"denosumab", "rankl_binding", F(dmab_rankl_binding), "1", 3.327, 0, 100, 0,
+     "chi: denosumab adds chi K_den C to the RANKL binding denominator (paper 0.012) [calibrated: "
+     "data/calibration/denosumab.json, FREEDOM spine +9.2 % at 3 yr]"},
     {"denosumab", "untreated_denominator", F(dmab_untreated_denominator), "1", 20, 1, 1e4, 0,
      "the untreated denominator 1 + K OPG + K_RANK RANK of that model, so free RANKL = D/(D + chi K_den C): 7, 19, "
      "94 % at 1, 3, 6 months [derived]"},
@@ -216,8 +216,9 @@ const tb_param_info tb_param_table[] = {
     {"bisphosphonate", "plasma_volume_L", F(bp_plasma_volume_L), "L", 28, 0.1, 1e3, 0,
      "volume for the plasma concentration: renal clearance 69 mL/min (Chen 2002) / 40 % urinary share / 8.76 "
      "/day; alendronate V_ss >= 28 L [derived]"},
-    {"bisphosphonate", "apoptosis_max_per_day", F(bp_apoptosis_max_per_day), "1/day", 0.3, 0, 100, 0,
-     "most osteoclast apoptosis the drug causes: team hazard h_max U/(U + EC50), U its uptake [calibrate]"},
+    {"bisphosphonate", "apoptosis_max_per_day", F(bp_apoptosis_max_per_day), "1/day", 0.08428, 0, 100, 0,
+     "most osteoclast apoptosis the drug causes: team hazard h_max U/(U + EC50), U its uptake [calibrated: "
+     "data/calibration/alendronate.json, spine +5 % in year 1]"},
     {"bisphosphonate", "apoptosis_ec50_pg", F(bp_apoptosis_ec50_pg), "pg", 0.1, 1e-9, 1e9, 0,
      "team uptake (alendronate-equivalent) at half the most apoptosis [calibrate]"},
 
@@ -233,9 +234,9 @@ const tb_param_info tb_param_table[] = {
     {"teriparatide", "rankl_emax", F(pth_rankl_emax), "1", 1.2, 1, 100, 0,
      "most PTH can raise osteoblast-lineage RANKL: x Emax P/((Emax - 1) P0 + P) of the step's mean PTH P "
      "(OpenBoneMin.cpp LpthEff form) [estimate]"},
-    {"teriparatide", "lining_gain", F(pth_lining_gain), "1", 0.016, 0, 10, 0,
-     "quiescent-surface formation at 20 ug daily, share of healthy MAR; 0 if continuous (Dobnig 1995); 0.016: "
-     "BV/TV +9 % in 21 months, 64^3 phantom [calibrate: Neer 2001]"},
+    {"teriparatide", "lining_gain", F(pth_lining_gain), "1", 0.0515, 0, 10, 0,
+     "quiescent-surface formation at 20 ug daily, share of healthy MAR; 0 if continuous (Dobnig 1995) "
+     "[calibrated: data/calibration/teriparatide.json, Neer 2001 +9 % in 21 months]"},
 
     {"romosozumab", "absorption_per_day", F(romo_absorption_per_day), "1/day", 0.187, 1e-4, 100, 0,
      "subcutaneous absorption (Eudy 2015 CPT:PSP 4:527)"},
@@ -264,9 +265,9 @@ const tb_param_info tb_param_table[] = {
     {"romosozumab", "opg_exponent", F(romo_opg_exponent), "1", 1, 0, 10, 0,
      "osteocyte OPG x (free sclerostin share)^-e: resorption falls (Eudy 2015 use S_r^1.597 of total sclerostin) "
      "[calibrate: FRAME CTX]"},
-    {"romosozumab", "lining_gain", F(romo_lining_gain), "1", 0.25, 0, 10, 0,
-     "quiescent-surface formation with no free sclerostin, share of healthy MAR, / tolerance; 0.25: BV/TV +13 % "
-     "in 12 months, 64^3 phantom [calibrate: FRAME]"},
+    {"romosozumab", "lining_gain", F(romo_lining_gain), "1", 0.6202, 0, 10, 0,
+     "quiescent-surface formation with no free sclerostin, share of healthy MAR, / tolerance [calibrated: "
+     "data/calibration/romosozumab.json, FRAME +13 % in 12 months]"},
     {"mineral", "lag_days", F(mineral_lag_days), "day", 12, 0, 365, 0,
      "osteoid age at which mineralisation starts (Martinez-Reina 2019, Bone-Models t_mlt)"},
     {"mineral", "primary_days", F(mineral_primary_days), "day", 10, 0.01, 365, 0,
