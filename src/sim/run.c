@@ -404,15 +404,8 @@ static void json_string(FILE *f, const char *key, const char *v) {
 
 /* "[treatment.N] denosumab 60 mg every 182.625 d from day 1096 before day 2190" */
 static void describe_course(const tb_params *p, int k, char *out, size_t n) {
-  tb_kp_treatment tr;
-  tb_params_treatments(p, &tr);
   const tb_treatment *t = &p->treatment[k];
-  const tb_kp_course *c = NULL;
-  for (int j = 0; j < tr.n; j++) /* the kernel form is in the order of N */
-    if (tr.course[j].drug == t->drug && tr.course[j].start_day == (float)t->start_day &&
-        tr.course[j].dose_mg == (float)t->dose_mg)
-      c = &tr.course[j];
-  double every = c ? c->interval_days : 0;
+  double every = isnan(t->interval_days) ? tb_drug_default_interval(t->drug) : t->interval_days;
   char stop[64] = "";
   if (!isnan(t->stop_day)) snprintf(stop, sizeof stop, " before day %g", t->stop_day);
   if (t->drug == TB_DRUG_HORMONE_THERAPY || every <= 0)
