@@ -4,7 +4,7 @@
 usage: plot_morphometry.py RUN_DIR_OR_CSV [RUN_DIR_OR_CSV ...] -o OUT.png [--labels A,B] [--columns N]
 
 Each argument is a run's output folder (holding morphometry.csv) or the CSV
-itself. The figure has up to six panels, time in years on every x axis, one
+itself. The figure has up to seven panels, time in years on every x axis, one
 colour per run (legend on top), one line style per quantity (legend in the
 panel):
   1. Bone: BV/TV of the trabecular compartment (left axis, %) and of the
@@ -18,6 +18,10 @@ panel):
   5. Immune: population levels and cytokines relative to premenopause, when
      the CSV has them (th17, treg, m1, m2, tnf, il17, il6, ...).
   6. Estrogen relative to premenopause.
+  7. Treatment, when a run scheduled a drug: the BMD-like figures as % of
+     their start (left) and the drugs' effects on their targets, 1 =
+     untreated (right: free RANKL under denosumab, free sclerostin under
+     romosozumab, osteoblast apoptosis under teriparatide).
 Columns are read by name; a missing or all-NaN column is left out of its panel
 (a panel with nothing to draw says so). Uses matplotlib's Agg backend (Debian:
 python3-matplotlib); needs no display. Exit 2 for bad input, 77 without
@@ -107,7 +111,14 @@ PANELS = [
       ("m2", "M2", 1.0, ":"), ("tnf", "TNF", 1.0, (0, (5, 1, 1, 1, 1, 1))),
       ("il17", "IL-17", 1.0, (0, (1, 3))), ("il6", "IL-6", 1.0, (0, (8, 2)))], None, []),
     ("Estrogen", "estrogen (1 = premenopausal)", [("estrogen", "E(t)", 1.0, "-")], None, []),
+    ("Treatment", "BMD-like, % of value at start",
+     [("bmd_trabecular_mg_cm3", "BMD-like trabecular", "rel", "-"), ("bmd_cortical_mg_cm3", "BMD-like cortical", "rel", "--")],
+     "drug effect (1 = untreated)",
+     [("rankl_free_share", "free RANKL (right)", 1.0, ":"), ("sclerostin_free_share", "free sclerostin (right)", 1.0, "-."),
+      ("ob_apoptosis_factor", "osteoblast apoptosis (right)", 1.0, (0, (1, 3)))]),
 ]
+# Columns of a scheduled drug: the treatment panel is drawn only when a run has one.
+DRUG_COLUMNS = ("denosumab_ng_per_mL", "teriparatide_mean_pM", "romosozumab_nM", "bp_plasma_ng_per_mL")
 
 
 def draw_lines(ax, runs, colors, lines):
@@ -158,9 +169,12 @@ def main(argv=None):
         print(f"plot_morphometry: error: {e}", file=sys.stderr)
         return 2
 
-    # Immune panel only when some run has one of its columns.
+    # Immune panel only when some run has one of its columns; treatment panel
+    # only when some run scheduled a drug.
+    treated = any(series(c, name) for _, c in runs for name in DRUG_COLUMNS)
     panels = [pn for pn in PANELS
-              if not pn[0].startswith("Immune") or any(series(c, ln[0]) for _, c in runs for ln in pn[2])]
+              if (not pn[0].startswith("Immune") or any(series(c, ln[0]) for _, c in runs for ln in pn[2]))
+              and (pn[0] != "Treatment" or treated)]
     colors = [f"C{k % 10}" for k in range(len(runs))]
     ncol = max(1, min(args.columns, len(panels)))
     nrow = math.ceil(len(panels) / ncol)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tools/plot_morphometry.py turns two runs' morphometry.csv into one PNG of a
 # few labelled panels (bone, turnover, microarchitecture, cells, immune,
-# estrogen): columns read by name, absent or NaN ones left out without a crash.
+# estrogen, and treatment for a treated run): columns read by name, absent or
+# NaN ones left out without a crash.
 # usage: test_morph_plot.sh TRABECULA_EXE SOURCE_DIR
 set -u
 src=$2
@@ -43,6 +44,18 @@ height=$(od -An -tu1 -j20 -N4 "$out" | awk '{print $1 * 16777216 + $2 * 65536 + 
 cut -d, -f1-13 "$tmp/postmenopausal/morphometry.csv" > "$tmp/no_immune.csv"
 "$py" "$src/tools/plot_morphometry.py" "$tmp/no_immune.csv" -o "$tmp/five.png" > "$tmp/log" &&
   grep -q ": 5 panels (5 with data), 1 runs" "$tmp/log" || { echo "FAILED: without immune columns: $(cat "$tmp/log")"; exit 1; }
+# A treated run adds the treatment panel: seven.
+"$py" - "$tmp" <<'PY'
+import sys
+d = sys.argv[1]
+rows = open(f"{d}/postmenopausal/morphometry.csv").read().splitlines()
+with open(f"{d}/treated.csv", "w") as f:
+    f.write(rows[0] + ",bmd_trabecular_mg_cm3,denosumab_ng_per_mL,rankl_free_share\n")
+    for k, r in enumerate(rows[1:]):
+        f.write(r + f",{560 + 5 * k},{9000 if k % 2 else 50},{0.05 if k % 2 else 0.9}\n")
+PY
+"$py" "$src/tools/plot_morphometry.py" "$tmp/treated.csv" -o "$tmp/seven.png" > "$tmp/log" &&
+  grep -q ": 7 panels (7 with data), 1 runs" "$tmp/log" || { echo "FAILED: treated run: $(cat "$tmp/log")"; exit 1; }
 size=$(stat -c %s "$out")
 [ "$size" -gt 20000 ] || { echo "FAILED: PNG only $size bytes"; exit 1; }
 # A missing input is one clear message and exit 2.
