@@ -13,14 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trabecula/process.h"
+#include "drug.h"
 
 typedef struct bisphosphonate {
   tb_kp_bisphosphonate kp;
-  tb_buf *b_kp, *b_tr, *state, *bp, *f;
+  tb_drug_course c;
+  tb_buf *bp, *f;
   tb_kernel *advance, *adsorb, *apoptosis;
-  tb_shape one, slots;
-  int on;
+  tb_shape slots;
 } bisphosphonate;
 
 static const tb_scalar_desc scalars[] = {
@@ -39,9 +39,11 @@ static int scheduled(const tb_params *p) {
 static tb_status declare(tb_sim *s, const tb_params *p) {
   tb_status st = TB_OK;
   const int on = scheduled(p);
-  TRY(tb_sim_declare_array(s, &(tb_array_desc){"bisphosphonate_state", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
-                                               (int64_t)(sizeof(tb_bp_state) / sizeof(float)), "mg",
-                                               TB_ARRAY_RESTART, 0, "bisphosphonate plasma, skeleton and urine"}));
+  TRY(tb_drug_declare(s, on,
+                      &(tb_array_desc){"bisphosphonate_state", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
+                                       (int64_t)(sizeof(tb_bp_state) / sizeof(float)), "mg", TB_ARRAY_RESTART, 0,
+                                       "bisphosphonate plasma, skeleton and urine"},
+                      scalars, NSCALARS));
   if (on) {
     TRY(tb_sim_declare_array(s, &(tb_array_desc){"bisphosphonate", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "ng/mm3",
                                                  TB_ARRAY_OUTPUT | TB_ARRAY_RESTART, 0,
@@ -50,7 +52,6 @@ static tb_status declare(tb_sim *s, const tb_params *p) {
     TRY(tb_sim_declare_array(s, &(tb_array_desc){"team_bp_uptake", TB_TYPE_I32, 1, TB_EXTENT_TEAM, 0, "ag",
                                                  TB_ARRAY_RESTART, 0,
                                                  "bisphosphonate the team took up (unsigned, 1e-9 ng units)"}));
-    for (int i = 0; i < NSCALARS; i++) TRY(tb_sim_declare_scalar(s, &scalars[i]));
   } else {
     /* Placeholders the osteoclast kernel is bound to and never reads. */
     TRY(tb_sim_declare_array(s, &(tb_array_desc){"bisphosphonate", TB_TYPE_F32, 1, TB_EXTENT_FIXED, 1, "ng/mm3", 0,
@@ -68,7 +69,6 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   tb_buf *comp = NULL, *team_used = NULL, *team_pos = NULL, *team_time = NULL, *uptake = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
-  o->on = scheduled(p);
   const tb_kdomain *d = tb_sim_domain(s);
   tb_kp_bisphosphonate *k = &o->kp;
   k->k_plasma_per_day = (float)(log(2.0) / (p->bp_plasma_half_life_h / 24.0));
@@ -84,20 +84,15 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   k->surface_ng_per_mm3_per_mg = (float)(1e3 / (p->bp_skeleton_surface_m2 * d->h_um));
   k->hmax_per_day = (float)p->bp_apoptosis_max_per_day;
   k->ec50_ng = (float)p->bp_apoptosis_ec50_pg * 1e-3f;
-  tb_kp_treatment tr;
-  tb_params_treatments(p, &tr);
-  TRY(tb_sim_constants(s, k, sizeof *k, &o->b_kp));
-  TRY(tb_sim_constants(s, &tr, sizeof tr, &o->b_tr));
   tb_bp_state is;
   memset(&is, 0, sizeof is);
   is.t_days = (float)-p->spinup_days;
-  TRY(tb_sim_array(s, "bisphosphonate_state", &o->state));
-  TRY(tb_dev_write(tb_sim_device(s), o->state, 0, sizeof is, &is));
+  TRY(tb_drug_course_create(s, p, scheduled(p), k, sizeof *k, "bisphosphonate_state", &is, sizeof is, &o->c));
   TRY(tb_sim_array(s, "bisphosphonate", &o->bp));
   TRY(tb_dev_fill_zero(tb_sim_device(s), o->bp));
   TRY(tb_sim_array(s, "team_bp_uptake", &uptake));
   TRY(tb_dev_fill_zero(tb_sim_device(s), uptake));
-  if (!o->on) goto cleanup;
+  if (!o->c.on) goto cleanup;
   TRY(tb_sim_array(s, "bone_fraction", &o->f));
   TRY(tb_sim_array(s, "compartment", &comp));
   TRY(tb_sim_array(s, "team_used", &team_used));
@@ -105,14 +100,13 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "team_time", &team_time));
   tb_buf *dom = tb_sim_domain_buf(s), *ks = tb_sim_step_buf(s);
   TRY(tb_sim_kernel(s, "bisphosphonate_advance", &o->advance));
-  TRY(TB_BIND(o->advance, TB_BUF(tb_sim_schedule_buf(s)), TB_BUF(o->b_tr), TB_BUF(o->b_kp), TB_BUF(ks),
-              TB_BUF(o->state)));
+  TRY(TB_BIND(o->advance, TB_BUF(tb_sim_schedule_buf(s)), TB_BUF(o->c.b_tr), TB_BUF(o->c.b_kp), TB_BUF(ks),
+              TB_BUF(o->c.state)));
   TRY(tb_sim_kernel(s, "bisphosphonate_adsorb", &o->adsorb));
-  TRY(TB_BIND(o->adsorb, TB_BUF(dom), TB_BUF(o->state), TB_BUF(o->f), TB_BUF(comp), TB_BUF(o->bp)));
+  TRY(TB_BIND(o->adsorb, TB_BUF(dom), TB_BUF(o->c.state), TB_BUF(o->f), TB_BUF(comp), TB_BUF(o->bp)));
   TRY(tb_sim_kernel(s, "bisphosphonate_apoptosis", &o->apoptosis));
-  TRY(TB_BIND(o->apoptosis, TB_BUF(dom), TB_BUF(o->b_kp), TB_BUF(ks), TB_BUF(team_used), TB_BUF(team_pos),
-              TB_BUF(team_time), TB_BUF(uptake), TB_BUF(o->state)));
-  o->one = (tb_shape){1, 0, {1, 1, 1}, {1, 1, 1}};
+  TRY(TB_BIND(o->apoptosis, TB_BUF(dom), TB_BUF(o->c.b_kp), TB_BUF(ks), TB_BUF(team_used), TB_BUF(team_pos),
+              TB_BUF(team_time), TB_BUF(uptake), TB_BUF(o->c.state)));
   tb_dev_shape_1d(tb_sim_device(s), (size_t)d->team_capacity, &o->slots);
 cleanup:
   return st;
@@ -124,9 +118,9 @@ cleanup:
 static tb_status step(tb_sim *s, void *state) {
   tb_status st = TB_OK;
   bisphosphonate *o = state;
-  if (!o->on) return TB_OK;
+  if (!o->c.on) return TB_OK;
   TRY(tb_sim_run_shape(s, o->apoptosis, &o->slots));
-  TRY(tb_sim_run_shape(s, o->advance, &o->one));
+  TRY(tb_sim_run_shape(s, o->advance, &o->c.one));
   TRY(tb_sim_run_rows(s, o->adsorb));
 cleanup:
   return st;
@@ -138,8 +132,8 @@ static tb_status report(tb_sim *s, void *state, double *out) {
   tb_device *dev = tb_sim_device(s);
   float *bp = NULL, *f = NULL;
   tb_bp_state bs;
-  if (!o->on) return TB_OK;
-  TRY(tb_dev_read(dev, o->state, 0, sizeof bs, &bs));
+  if (!o->c.on) return TB_OK;
+  TRY(tb_dev_read(dev, o->c.state, 0, sizeof bs, &bs));
   out[0] = (bs.plasma_mg[0] + bs.plasma_mg[1]) * 1e6 / o->kp.plasma_volume_mL;
   out[1] = bs.skeleton_mg[0] + bs.skeleton_mg[1];
   out[2] = bs.urine_mg[0] + bs.urine_mg[1];
@@ -157,7 +151,7 @@ static tb_status report(tb_sim *s, void *state, double *out) {
   out[3] = bone > 0.0 ? drug / bone : 0.0;
   out[4] = bs.teams_ended;
   bs.teams_ended = 0;
-  TRY(tb_dev_write(dev, o->state, 0, sizeof bs, &bs));
+  TRY(tb_dev_write(dev, o->c.state, 0, sizeof bs, &bs));
 cleanup:
   free(bp);
   free(f);

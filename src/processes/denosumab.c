@@ -5,14 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trabecula/process.h"
+#include "drug.h"
 
 typedef struct denosumab {
   tb_kp_denosumab kp;
-  tb_buf *b_kp, *b_tr, *state;
+  tb_drug_course c;
   tb_kernel *advance;
-  tb_shape one;
-  int on;
 } denosumab;
 
 static const tb_scalar_desc scalars[] = {
@@ -21,23 +19,18 @@ static const tb_scalar_desc scalars[] = {
 };
 
 static tb_status declare(tb_sim *s, const tb_params *p) {
-  tb_status st = TB_OK;
-  TRY(tb_sim_declare_array(s, &(tb_array_desc){"denosumab_state", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
-                                               (int64_t)(sizeof(tb_denosumab_state) / sizeof(float)), "ng/mL",
-                                               TB_ARRAY_RESTART, 0, "denosumab depot and serum concentration"}));
-  if (tb_params_has_drug(p, TB_DRUG_DENOSUMAB))
-    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) TRY(tb_sim_declare_scalar(s, &scalars[i]));
-cleanup:
-  return st;
+  return tb_drug_declare(s, tb_params_has_drug(p, TB_DRUG_DENOSUMAB),
+                         &(tb_array_desc){"denosumab_state", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
+                                          (int64_t)(sizeof(tb_denosumab_state) / sizeof(float)), "ng/mL",
+                                          TB_ARRAY_RESTART, 0, "denosumab depot and serum concentration"},
+                         scalars, (int)(sizeof scalars / sizeof scalars[0]));
 }
 
 static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   tb_status st = TB_OK;
   denosumab *o = calloc(1, sizeof *o);
-  tb_buf *fx = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
-  o->on = tb_params_has_drug(p, TB_DRUG_DENOSUMAB);
   tb_kp_denosumab *k = &o->kp;
   double vc_mL = p->dmab_central_volume_mL_per_kg * p->dmab_body_mass_kg;
   k->ka_per_day = (float)p->dmab_absorption_per_day;
@@ -49,37 +42,34 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   /* 1 ng/mL of a 149 kDa antibody is 1e-6 g/L / 149,000 g/mol = 6.71 pM. */
   k->chi_K_per_ng_per_mL = (float)(p->dmab_rankl_binding * p->dmab_K_per_pM * 1e6 / 149000.0);
   k->denominator = (float)p->dmab_untreated_denominator;
-  tb_kp_treatment tr;
-  tb_params_treatments(p, &tr);
-  TRY(tb_sim_constants(s, k, sizeof *k, &o->b_kp));
-  TRY(tb_sim_constants(s, &tr, sizeof tr, &o->b_tr));
   tb_denosumab_state is;
   memset(&is, 0, sizeof is);
   is.t_days = (float)-p->spinup_days;
-  TRY(tb_sim_array(s, "denosumab_state", &o->state));
-  TRY(tb_dev_write(tb_sim_device(s), o->state, 0, sizeof is, &is));
-  TRY(tb_sim_array(s, "drug_effects", &fx));
+  tb_drug_course *c = &o->c;
+  TRY(tb_drug_course_create(s, p, tb_params_has_drug(p, TB_DRUG_DENOSUMAB), k, sizeof *k, "denosumab_state", &is,
+                            sizeof is, c));
   TRY(tb_sim_kernel(s, "denosumab_advance", &o->advance));
-  TRY(TB_BIND(o->advance, TB_BUF(tb_sim_schedule_buf(s)), TB_BUF(o->b_tr), TB_BUF(o->b_kp), TB_BUF(tb_sim_step_buf(s)),
-              TB_BUF(o->state), TB_BUF(fx)));
-  o->one = (tb_shape){1, 0, {1, 1, 1}, {1, 1, 1}};
+  TRY(TB_BIND(o->advance, TB_BUF(tb_sim_schedule_buf(s)), TB_BUF(c->b_tr), TB_BUF(c->b_kp), TB_BUF(tb_sim_step_buf(s)),
+              TB_BUF(c->state), TB_BUF(c->fx)));
 cleanup:
   return st;
 }
 
 static tb_status step(tb_sim *s, void *state) {
   denosumab *o = state;
-  return o->on ? tb_sim_run_shape(s, o->advance, &o->one) : TB_OK;
+  return o->c.on ? tb_sim_run_shape(s, o->advance, &o->c.one) : TB_OK;
 }
 
 static tb_status report(tb_sim *s, void *state, double *out) {
   tb_status st = TB_OK;
   denosumab *o = state;
   tb_denosumab_state ds;
-  if (!o->on) return TB_OK;
-  TRY(tb_dev_read(tb_sim_device(s), o->state, 0, sizeof ds, &ds));
+  tb_drug_effects e;
+  if (!o->c.on) return TB_OK;
+  TRY(tb_dev_read(tb_sim_device(s), o->c.state, 0, sizeof ds, &ds));
+  TRY(tb_dev_read(tb_sim_device(s), o->c.fx, 0, sizeof e, &e));
   out[0] = ds.serum_ng_per_mL;
-  out[1] = o->kp.denominator / (o->kp.denominator + o->kp.chi_K_per_ng_per_mL * ds.serum_ng_per_mL);
+  out[1] = e.rankl_free;
 cleanup:
   return st;
 }

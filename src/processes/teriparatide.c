@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trabecula/process.h"
+#include "drug.h"
 
 typedef struct teriparatide {
   tb_kp_teriparatide kp;
-  tb_buf *b_kp, *b_tr, *state, *fx;
+  tb_drug_course c;
   tb_kernel *advance;
-  tb_shape one;
-  int on;
 } teriparatide;
 
 static const tb_scalar_desc scalars[] = {
@@ -24,15 +22,12 @@ static const tb_scalar_desc scalars[] = {
 };
 
 static tb_status declare(tb_sim *s, const tb_params *p) {
-  tb_status st = TB_OK;
-  TRY(tb_sim_declare_array(s, &(tb_array_desc){"teriparatide_state", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
-                                               (int64_t)(sizeof(tb_teriparatide_state) / sizeof(float)), "pM",
-                                               TB_ARRAY_RESTART, 0,
-                                               "teriparatide depot, serum and the RUNX2/CREB/BCL2 signal"}));
-  if (tb_params_has_drug(p, TB_DRUG_TERIPARATIDE))
-    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) TRY(tb_sim_declare_scalar(s, &scalars[i]));
-cleanup:
-  return st;
+  return tb_drug_declare(s, tb_params_has_drug(p, TB_DRUG_TERIPARATIDE),
+                         &(tb_array_desc){"teriparatide_state", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
+                                          (int64_t)(sizeof(tb_teriparatide_state) / sizeof(float)), "pM",
+                                          TB_ARRAY_RESTART, 0,
+                                          "teriparatide depot, serum and the RUNX2/CREB/BCL2 signal"},
+                         scalars, (int)(sizeof scalars / sizeof scalars[0]));
 }
 
 static tb_status create(tb_sim *s, const tb_params *p, void **state) {
@@ -40,7 +35,6 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   teriparatide *o = calloc(1, sizeof *o);
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
-  o->on = tb_params_has_drug(p, TB_DRUG_TERIPARATIDE);
   tb_kp_teriparatide *k = &o->kp;
   k->ka_per_h = (float)p->pth_absorption_per_hour;
   k->ke_per_h = (float)p->pth_elimination_per_hour;
@@ -50,30 +44,25 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   k->p0_pM = (float)p->pth_baseline_pM;
   k->rankl_emax = (float)p->pth_rankl_emax;
   k->lining_gain = (float)p->pth_lining_gain;
-  tb_kp_treatment tr;
-  tb_params_treatments(p, &tr);
-  TRY(tb_sim_constants(s, k, sizeof *k, &o->b_kp));
-  TRY(tb_sim_constants(s, &tr, sizeof tr, &o->b_tr));
   tb_teriparatide_state is;
   memset(&is, 0, sizeof is);
   is.t_days = (float)-p->spinup_days;
   is.rx2 = 10.0f; /* the steady state at P = P0 */
   is.creb = 10.0f;
   is.bcl2 = 100.0f;
-  TRY(tb_sim_array(s, "teriparatide_state", &o->state));
-  TRY(tb_dev_write(tb_sim_device(s), o->state, 0, sizeof is, &is));
-  TRY(tb_sim_array(s, "drug_effects", &o->fx));
+  tb_drug_course *c = &o->c;
+  TRY(tb_drug_course_create(s, p, tb_params_has_drug(p, TB_DRUG_TERIPARATIDE), k, sizeof *k, "teriparatide_state", &is,
+                            sizeof is, c));
   TRY(tb_sim_kernel(s, "teriparatide_advance", &o->advance));
-  TRY(TB_BIND(o->advance, TB_BUF(tb_sim_schedule_buf(s)), TB_BUF(o->b_tr), TB_BUF(o->b_kp),
-              TB_BUF(tb_sim_step_buf(s)), TB_BUF(o->state), TB_BUF(o->fx)));
-  o->one = (tb_shape){1, 0, {1, 1, 1}, {1, 1, 1}};
+  TRY(TB_BIND(o->advance, TB_BUF(tb_sim_schedule_buf(s)), TB_BUF(c->b_tr), TB_BUF(c->b_kp),
+              TB_BUF(tb_sim_step_buf(s)), TB_BUF(c->state), TB_BUF(c->fx)));
 cleanup:
   return st;
 }
 
 static tb_status step(tb_sim *s, void *state) {
   teriparatide *o = state;
-  return o->on ? tb_sim_run_shape(s, o->advance, &o->one) : TB_OK;
+  return o->c.on ? tb_sim_run_shape(s, o->advance, &o->c.one) : TB_OK;
 }
 
 static tb_status report(tb_sim *s, void *state, double *out) {
@@ -81,9 +70,9 @@ static tb_status report(tb_sim *s, void *state, double *out) {
   teriparatide *o = state;
   tb_teriparatide_state ts;
   tb_drug_effects e;
-  if (!o->on) return TB_OK;
-  TRY(tb_dev_read(tb_sim_device(s), o->state, 0, sizeof ts, &ts));
-  TRY(tb_dev_read(tb_sim_device(s), o->fx, 0, sizeof e, &e));
+  if (!o->c.on) return TB_OK;
+  TRY(tb_dev_read(tb_sim_device(s), o->c.state, 0, sizeof ts, &ts));
+  TRY(tb_dev_read(tb_sim_device(s), o->c.fx, 0, sizeof e, &e));
   out[0] = ts.peak_pM;
   out[1] = ts.mean_pM;
   out[2] = 1.0 / e.ob_life_factor;
