@@ -55,12 +55,6 @@ static int params(tb_params *p, int withdrawal, const char *const *set, int n) {
   return 0;
 }
 
-static int scalar_index(const tb_sim *s, const char *name) {
-  for (int32_t k = 0; k < tb_sim_scalar_count(s); k++)
-    if (!strcmp(tb_sim_scalar_name(s, k), name)) return k;
-  return -1;
-}
-
 static int healthy_immune_state_does_not_drift(void) {
   int rc = 1;
   tb_volume *v = sample();

@@ -239,12 +239,6 @@ done:
 }
 
 /* The index of a process's scalar, -1 if none reports it. */
-static int scalar_index(const tb_sim *s, const char *name) {
-  for (int k = 0; k < tb_sim_scalar_count(s); k++)
-    if (!strcmp(tb_sim_scalar_name(s, k), name)) return k;
-  return -1;
-}
-
 /* The healthy scenario (data/scenarios/healthy.ini, its 365-day spin-up)
  * on the small phantom of test_scenarios (48^3 at 30 um, Tb.Th 150 um) with
  * a 150 um cortex, for 3 years: the organ's BMD-like figure (bmd_mg_cm3) changes

@@ -50,12 +50,6 @@ static int params(tb_params *p, const char *const *set, int n) {
 static const char *const one_dose[] = {"treatment.1.drug=denosumab", "treatment.1.start_day=0",
                                        "treatment.1.dose_mg=60", "treatment.1.stop_day=1"};
 
-static int scalar_index(const tb_sim *s, const char *name) {
-  for (int32_t k = 0; k < tb_sim_scalar_count(s); k++)
-    if (!strcmp(tb_sim_scalar_name(s, k), name)) return k;
-  return -1;
-}
-
 /* The free shares 7, 19, 94 % are the paper's binding (chi = 0.012); the
  * calibrated default (data/calibration/denosumab.json) binds more. */
 static int denosumab_follows_its_published_course(void) {
