@@ -39,6 +39,12 @@ inline int in_grid(__constant tb_kdomain *dom, int x, int y, int z) {
          (uint)(z + dom->oz) < (uint)dom->gnz;
 }
 
+/* All six neighbours of local (x, y, z) lie inside the global grid. */
+inline int in_grid_interior(__constant tb_kdomain *dom, int x, int y, int z) {
+  return (uint)(x + dom->ox - 1) < (uint)(dom->gnx - 2) && (uint)(y + dom->oy - 1) < (uint)(dom->gny - 2) &&
+         (uint)(z + dom->oz - 1) < (uint)(dom->gnz - 2);
+}
+
 /* Global linear index of a local voxel: the Philox counter. */
 inline uint global_index(__constant tb_kdomain *dom, int x, int y, int z) {
   return (uint)(x + dom->ox) + (uint)dom->gnx * ((uint)(y + dom->oy) + (uint)dom->gny * (uint)(z + dom->oz));
@@ -64,6 +70,16 @@ inline int is_marrow_at(__constant tb_kdomain *dom, __global const float *f, __g
 inline int is_surface(__constant tb_kdomain *dom, __global const float *f, __global const uchar *comp, int x, int y,
                       int z, int i) {
   if (comp[i] == TB_COMP_OUTSIDE || !is_bone(f[i])) return 0;
+  if (in_grid_interior(dom, x, y, z)) {
+    /* Away from the sample's faces (most voxels): no bounds tests, and a
+     * bone neighbour (the usual case inside bone) needs no label read. */
+    const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
+    for (int d = 0; d < 6; d++) {
+      int j = i + off[d];
+      if (!is_bone(f[j]) && comp[j] != TB_COMP_OUTSIDE) return 1;
+    }
+    return 0;
+  }
   for (int d = 0; d < 6; d++)
     if (is_marrow_at(dom, f, comp, x + dir_dx(d), y + dir_dy(d), z + dir_dz(d))) return 1;
   return 0;

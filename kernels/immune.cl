@@ -131,12 +131,19 @@ __kernel void immune_sources(__constant tb_kdomain *dom, __constant tb_kp_immune
     float m = 1.0f - f[i];
     if (m <= 0.0f) continue;
     int near_trab = 0;
-    for (int d = 0; d < 6; d++) {
-      int xn = x + dir_dx(d), yn = y + dir_dy(d), zn = z + dir_dz(d);
-      if (!in_grid(dom, xn, yn, zn)) continue;
-      int j = local_index(dom, xn, yn, zn);
-      near_trab |= comp[j] == TB_COMP_TRABECULAR && is_bone(f[j]);
-    }
+    if (in_grid_interior(dom, x, y, z)) { /* no bounds tests; marrow beside marrow reads no label */
+      const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
+      for (int d = 0; d < 6; d++) {
+        int j = i + off[d];
+        near_trab |= is_bone(f[j]) && comp[j] == TB_COMP_TRABECULAR;
+      }
+    } else
+      for (int d = 0; d < 6; d++) {
+        int xn = x + dir_dx(d), yn = y + dir_dy(d), zn = z + dir_dz(d);
+        if (!in_grid(dom, xn, yn, zn)) continue;
+        int j = local_index(dom, xn, yn, zn);
+        near_trab |= comp[j] == TB_COMP_TRABECULAR && is_bone(f[j]);
+      }
     float w = m * (near_trab ? 1.0f + kp->surface_weight : 1.0f);
     src_rankl[i] += w * rankl;
     src_opg[i] += w * opg;

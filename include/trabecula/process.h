@@ -50,7 +50,15 @@ enum {
   TB_ARRAY_OUTPUT = 1,  /* written to trabecula.h5 with every snapshot (float32 voxel arrays) */
   TB_ARRAY_RESTART = 2, /* part of the state a restart needs */
   TB_ARRAY_FIELD = 4,   /* a field's concentration (set by tb_sim_add_field) */
-  TB_ARRAY_SOURCE = 8   /* a field's source (set by tb_sim_add_field) */
+  TB_ARRAY_SOURCE = 8,  /* a field's source (set by tb_sim_add_field) */
+  /* Scratch: its contents matter only inside its owner's step, start and
+   * initial_sources hooks (and its outputs, written between steps), never
+   * from one of those calls to the next. The scratch arrays of different
+   * processes share one block of device memory (the largest owner's sum),
+   * so a kernel must not expect a scratch array to hold zeros, or its last
+   * values, when its process's call begins. Not for outputs, restarts or
+   * fields. */
+  TB_ARRAY_SCRATCH = 16
 };
 
 typedef struct tb_array_desc {

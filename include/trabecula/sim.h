@@ -71,6 +71,9 @@ int32_t tb_sim_array_count(const tb_sim *s);
 const tb_array_desc *tb_sim_array_desc(const tb_sim *s, int32_t i);
 const char *tb_sim_array_owner(const tb_sim *s, int32_t i);
 size_t tb_sim_array_bytes(const tb_sim *s, int32_t i);
+/* Device bytes of the whole state table: every array, the scratch arrays'
+ * shared block counted once (TB_ARRAY_SCRATCH). */
+uint64_t tb_sim_state_bytes(const tb_sim *s);
 /* Bytes of device memory the simulation holds. */
 uint64_t tb_sim_device_bytes(const tb_sim *s);
 

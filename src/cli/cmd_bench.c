@@ -176,7 +176,7 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
   r->nfields = tb_sim_field_count(sim);
   CHECK(r->nproc <= MAX_PROCS, TB_ERR_INTERNAL, "more than %d processes", MAX_PROCS);
   r->device_bytes = (double)tb_sim_device_bytes(sim);
-  for (int32_t i = 0; i < tb_sim_array_count(sim); i++) r->state_bytes += (double)tb_sim_array_bytes(sim, i);
+  r->state_bytes = (double)tb_sim_state_bytes(sim);
   for (int i = 0; i < WARMUP_STEPS; i++) TRY(tb_sim_step(sim));
   tb_sim_set_timing(sim, o->kernels ? 2 : 1); /* counts from here */
   TRY(tb_dev_finish(dev));

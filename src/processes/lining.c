@@ -19,7 +19,7 @@ static int lining_on(const tb_params *p) {
 
 static tb_status declare(tb_sim *s, const tb_params *p) {
   if (!lining_on(p)) return TB_OK;
-  return tb_sim_declare_array(s, &(tb_array_desc){"lining_increment", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1", 0, 0,
+  return tb_sim_declare_array(s, &(tb_array_desc){"lining_increment", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1", TB_ARRAY_SCRATCH, 0,
                                                   "bone fraction lining cells add this step (scratch)"});
 }
 

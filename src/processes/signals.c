@@ -72,6 +72,35 @@ typedef struct signals {
   int32_t act_host[TB_MG_MAX_FIELDS];
 } signals;
 
+/* Levels: halve (rounding up) down to a single cell, where the correction
+ * equation is solved exactly. (A near-singular long-range field, k << D,
+ * converges only if the coarsest level carries its smoothest modes exactly:
+ * Gauss-Seidel on a few coarse cells damps them by about 1 - k N/(D F) per
+ * sweep.) Returns the number of levels. */
+static int32_t level_extents(const tb_kdomain *d, level *L) {
+  int32_t nlevels = 1;
+  L[0].nx = d->nx;
+  L[0].ny = d->ny;
+  L[0].nz = d->nz;
+  L[0].n = d->nx * d->ny * d->nz;
+  while (nlevels < MAX_LEVELS) {
+    level *a = &L[nlevels - 1];
+    if (a->n <= 1) break;
+    level *b = &L[nlevels];
+    b->nx = (a->nx + 1) / 2;
+    b->ny = (a->ny + 1) / 2;
+    b->nz = (a->nz + 1) / 2;
+    b->n = b->nx * b->ny * b->nz;
+    nlevels++;
+  }
+  return nlevels;
+}
+
+static void level_names(int32_t l, char *c, char *rhs, size_t len) {
+  snprintf(c, len, "mg_level%d_correction", (int)l);
+  snprintf(rhs, len, "mg_level%d_rhs", (int)l);
+}
+
 static tb_status declare(tb_sim *s, const tb_params *p) {
   tb_status st = TB_OK;
   TRY(tb_sim_declare_array(s, &(tb_array_desc){"signal_faces", TB_TYPE_U8, 1, TB_EXTENT_VOXEL, 0, "flags", 0, 1,
@@ -83,6 +112,19 @@ static tb_status declare(tb_sim *s, const tb_params *p) {
                        r->tolerance_offset ? *(const double *)((const char *)p + r->tolerance_offset) : 0.0,
                        r->help};
     TRY(tb_sim_add_field(s, &d));
+  }
+  /* Coarse levels' corrections and right-hand sides, every field: needed
+   * only while a solve runs (scratch, shared with other processes'). */
+  level L[MAX_LEVELS];
+  int32_t nl = level_extents(tb_sim_domain(s), L), nf = tb_sim_field_count(s);
+  for (int32_t l = 1; l < nl; l++) {
+    char cn[64], rn[64];
+    level_names(l, cn, rn, sizeof cn);
+    TRY(tb_sim_declare_array(s, &(tb_array_desc){cn, TB_TYPE_F32, 1, TB_EXTENT_FIXED, (int64_t)L[l].n * nf, "pM",
+                                                 TB_ARRAY_SCRATCH, 0, "multigrid: a coarse level's correction"}));
+    TRY(tb_sim_declare_array(s, &(tb_array_desc){rn, TB_TYPE_F32, 1, TB_EXTENT_FIXED, (int64_t)L[l].n * nf,
+                                                 "pM/day", TB_ARRAY_SCRATCH, 0,
+                                                 "multigrid: a coarse level's right-hand side (restricted residual)"}));
   }
 cleanup:
   return st;
@@ -163,27 +205,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "compartment", &bc));
   TRY(tb_sim_array(s, "signal_faces", &o->faces));
 
-  /* Levels: halve (rounding up) down to a single cell, where the
-   * correction equation is solved exactly. (A near-singular long-range field,
-   * k << D, converges only if the coarsest level carries its smoothest
-   * modes exactly: Gauss-Seidel on a few coarse cells damps them by about
-   * 1 - k N/(D F) per sweep.) */
   level *L = o->lv;
-  L[0].nx = d->nx;
-  L[0].ny = d->ny;
-  L[0].nz = d->nz;
-  L[0].n = d->nx * d->ny * d->nz;
-  o->nlevels = 1;
-  while (o->nlevels < MAX_LEVELS) {
-    level *a = &L[o->nlevels - 1];
-    if (a->n <= 1) break;
-    level *b = &L[o->nlevels];
-    b->nx = (a->nx + 1) / 2;
-    b->ny = (a->ny + 1) / 2;
-    b->nz = (a->nz + 1) / 2;
-    b->n = b->nx * b->ny * b->nz;
-    o->nlevels++;
-  }
+  o->nlevels = level_extents(d, L);
   CHECK(o->nlevels >= 2, TB_ERR_INPUT, "the sample (%d x %d x %d voxels) is too small for the field solver", d->nx,
         d->ny, d->nz);
 
@@ -226,8 +249,12 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
     coarsen_geometry(g[l - 1], L[l - 1].nx, L[l - 1].ny, L[l - 1].nz, g[l], L[l].nx, L[l].ny, L[l].nz);
     TRY(tb_dev_alloc(dev, (size_t)L[l].n * 4 * sizeof(float), &L[l].geo));
     TRY(tb_dev_write(dev, L[l].geo, 0, (size_t)L[l].n * 4 * sizeof(float), g[l]));
-    TRY(tb_dev_alloc(dev, (size_t)L[l].n * o->nf * sizeof(float), &L[l].c));
-    TRY(tb_dev_alloc(dev, (size_t)L[l].n * o->nf * sizeof(float), &L[l].rhs));
+    char cn[64], rn[64];
+    level_names(l, cn, rn, sizeof cn);
+    TRY(tb_sim_array(s, cn, &L[l].c));
+    TRY(tb_sim_array(s, rn, &L[l].rhs));
+    CHECK(tb_buf_size(L[l].c) == (size_t)L[l].n * o->nf * sizeof(float), TB_ERR_INTERNAL,
+          "a field was added after the signals process declared its levels: it must stay last in the table");
   }
   for (int32_t l = 1; l + 1 < o->nlevels; l++) { /* the fine level injects (mg_prolong_fine) */
     uint8_t *w = malloc((size_t)L[l].n);
@@ -361,6 +388,10 @@ static tb_status solve(tb_sim *s, signals *o, int32_t max_cycles) {
   int32_t nactive = 0;
   for (int32_t f = 0; f < o->nf; f++) o->act_host[f] = 1;
   TRY(tb_dev_write(tb_sim_device(s), o->active, 0, (size_t)o->nf * sizeof(int32_t), o->act_host));
+  /* The coarse corrections are scratch another process may have used: the
+   * cells outside the organ must read 0 (the smoothers and prolongations
+   * weight them by 0 and skip them, which NaN would survive). */
+  for (int32_t l = 1; l < o->nlevels; l++) TRY(tb_dev_fill_zero(tb_sim_device(s), o->lv[l].c));
   for (;;) {
     TRY(check(s, o, &nactive, &ss.max_rel_residual));
     ss.checks++;
@@ -406,8 +437,6 @@ static void destroy(void **state) {
   for (int32_t l = 0; l < MAX_LEVELS; l++) {
     tb_dev_free(&o->lv[l].geo);
     tb_dev_free(&o->lv[l].wsum);
-    tb_dev_free(&o->lv[l].c);
-    tb_dev_free(&o->lv[l].rhs);
   }
   tb_dev_free(&o->active);
   tb_dev_free(&o->norms);

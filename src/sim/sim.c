@@ -23,6 +23,7 @@ typedef struct array_entry {
   char name[64];
   int32_t owner; /* process index, -1 for the framework */
   size_t bytes;
+  size_t scratch_offset; /* TB_ARRAY_SCRATCH: where it lies in the scratch block */
   tb_buf *buf;
 } array_entry;
 
@@ -83,6 +84,7 @@ struct tb_sim {
   tb_solver_stats solver;
   tb_stats_ctx *stats;
   tb_buf *field_block, *source_block;
+  tb_buf *scratch_block; /* the TB_ARRAY_SCRATCH arrays, one owner at a time */
   size_t field_stride; /* floats */
 };
 
@@ -110,6 +112,9 @@ tb_status tb_sim_declare_array(tb_sim *s, const tb_array_desc *d) {
   CHECK(!(d->flags & TB_ARRAY_OUTPUT) || (d->type == TB_TYPE_F32 && d->extent == TB_EXTENT_VOXEL &&
                                            d->components <= 1),
         TB_ERR_INTERNAL, "array %s: outputs are float32 voxel arrays", d->name);
+  CHECK(!(d->flags & TB_ARRAY_SCRATCH) ||
+            !(d->flags & (TB_ARRAY_OUTPUT | TB_ARRAY_RESTART | TB_ARRAY_FIELD | TB_ARRAY_SOURCE)),
+        TB_ERR_INTERNAL, "array %s: a scratch array is neither an output, nor restart state, nor a field", d->name);
   array_entry *a = &s->arrays[s->narrays];
   a->d = *d;
   snprintf(a->name, sizeof a->name, "%s", d->name);
@@ -204,6 +209,13 @@ const char *tb_sim_array_owner(const tb_sim *s, int32_t i) {
   return s->arrays[i].owner >= 0 ? s->procs[s->arrays[i].owner]->name : "sim";
 }
 size_t tb_sim_array_bytes(const tb_sim *s, int32_t i) { return s->arrays[i].bytes; }
+
+uint64_t tb_sim_state_bytes(const tb_sim *s) {
+  uint64_t b = s->scratch_block ? tb_buf_size(s->scratch_block) : 0;
+  for (int32_t i = 0; i < s->narrays; i++)
+    if (!(s->arrays[i].d.flags & TB_ARRAY_SCRATCH)) b += s->arrays[i].bytes;
+  return b;
+}
 uint64_t tb_sim_device_bytes(const tb_sim *s) { return tb_dev_allocated(s->dev); }
 
 /* --------------------------------------------------------- process access */
@@ -437,6 +449,24 @@ static tb_status allocate(tb_sim *s) {
       TRY(tb_dev_sub_buffer(s->dev, s->source_block, (size_t)f * stride, s->n * sizeof(float), &s->arrays[b].buf));
     }
   }
+  /* Scratch: each owner's arrays one after another from the block's start
+   * (aligned for sub-buffers); the block holds the largest owner's. */
+  size_t align = tb_dev_base_align(s->dev), scratch = 0, used[MAX_PROCS + 1] = {0};
+  for (int32_t i = 0; i < s->narrays; i++) {
+    array_entry *a = &s->arrays[i];
+    if (!(a->d.flags & TB_ARRAY_SCRATCH)) continue;
+    size_t *u = &used[a->owner + 1];
+    a->scratch_offset = *u;
+    *u += (a->bytes + align - 1) / align * align;
+    if (*u > scratch) scratch = *u;
+  }
+  if (scratch > 0) {
+    TRY(tb_dev_alloc(s->dev, scratch, &s->scratch_block));
+    for (int32_t i = 0; i < s->narrays; i++)
+      if (s->arrays[i].d.flags & TB_ARRAY_SCRATCH)
+        TRY(tb_dev_sub_buffer(s->dev, s->scratch_block, s->arrays[i].scratch_offset, s->arrays[i].bytes,
+                              &s->arrays[i].buf));
+  }
   for (int32_t i = 0; i < s->narrays; i++)
     if (!s->arrays[i].buf) TRY(tb_dev_alloc(s->dev, s->arrays[i].bytes, &s->arrays[i].buf));
 cleanup:
@@ -635,6 +665,7 @@ void tb_sim_destroy(tb_sim **sp) {
   for (int32_t k = 0; k < s->nconsts; k++) tb_dev_free(&s->consts[k]);
   for (int32_t i = 0; i < s->narrays; i++) tb_dev_free(&s->arrays[i].buf);
   tb_dev_free(&s->field_block);
+  tb_dev_free(&s->scratch_block);
   tb_dev_free(&s->source_block);
   tb_dev_free(&s->b_dom);
   tb_dev_free(&s->b_step);
