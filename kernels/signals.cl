@@ -190,7 +190,7 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
   const int i0 = local_index(dom, xs, y, z);
   for (int f = 0; f < nf; f++) {
     if (!active[f]) continue;
-    const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day, inv6 = 1.0f / (k + 6.0f * D);
+    const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
     __global float *cf = c + (size_t)f * (size_t)fs;
     __global const float *sf = src + (size_t)f * (size_t)fs;
     for (int x = xs, i = i0; x < xend; x += 2, i += 2) {
@@ -198,9 +198,7 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
       if (!(m & TB_FACE_INSIDE)) continue;
       float ci = cf[i];
       float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
-      /* A voxel with all six faces open (most of them) multiplies by the
-       * reciprocal of its diagonal, computed once per row. */
-      cf[i] = fmax(ci + ((m & 63u) == 63u ? r * inv6 : r / (k + D * (float)popcount(m & 63u))), 0.0f);
+      cf[i] = fmax(ci + r / (k + D * (float)popcount(m & 63u)), 0.0f);
     }
   }
   }
