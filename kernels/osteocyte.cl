@@ -3,7 +3,13 @@
  * Viability is the share of a bone voxel's osteocyte lacunae that hold live
  * cells. Apoptosis is a random event per bone voxel at a rate raised by
  * estrogen loss (Tomkinson 1997); a dead voxel keeps releasing RANKL until
- * it is resorbed, which draws BMUs to it (targeted remodeling). Live
+ * it is resorbed, which draws BMUs to it (targeted remodeling). Where a
+ * perforation has cut a trabecula, the osteocytes of the cut faces (bone
+ * beside a voxel lost to the perforated cavity, kernels/formation.cl) lose
+ * their canalicular connections and the load the trabecula carried, and die
+ * at a faster rate (microdamage: Verborgt 2000, JBMR 15:60; unloading:
+ * Aguirre 2006, JBMR 21:605): their RANKL draws BMUs to the stumps, whose
+ * cavities break through to the marrow around them in turn. Live
  * osteocytes make OPG and sclerostin and little RANKL; estrogen loss lowers
  * OPG and raises sclerostin; TNF-alpha and IL-17 above their healthy level
  * raise the live cells' RANKL (IMMUNE_AND_TREATMENTS.md 2.4); romosozumab raises their OPG. Sources are in pM/day per voxel, added to the
@@ -19,7 +25,7 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
                                __global float *ocy, __global float *src_rankl, __global float *src_opg,
                                __global float *src_scl, int apoptosis, __global const tb_immune_state *imm,
                                __global const float *tnf, __global const float *il17,
-                               __global const tb_drug_effects *drug) {
+                               __global const tb_drug_effects *drug, __global const float *perf_loss) {
   const tb_immune_state im = *imm;
   /* At or below their healthy levels the cytokines add nothing (immune_h
    * is 0): the fields are then not read at all. */
@@ -32,6 +38,8 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
   const float scl = kp->scl_pM_per_day * (1.0f + kp->scl_estrogen_gain * deficit);
   /* Draws only below this threshold kill: compare the raw 32-bit words. */
   const uint threshold = (uint)(p_death * 4294967040.0f);
+  const float p_cut = apoptosis ? 1.0f - exp(-(rate + kp->cut_apoptosis_per_day) * dom->dt_days) : 0.0f;
+  const uint threshold_cut = (uint)(p_cut * 4294967040.0f);
   uint cached = 0xffffffffu; /* the group whose draw r holds */
   tb_philox4 r;
   r.v[0] = r.v[1] = r.v[2] = r.v[3] = 0u;
@@ -44,7 +52,17 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
         r = tb_philox4x32(ks->step, g >> 2, TB_RNG_OCY_APOPTOSIS, 0u, dom->seed_lo, dom->seed_hi);
         cached = g >> 2;
       }
-      if (r.v[g & 3u] < threshold) {
+      /* A cut face: a 6-neighbour lost to a perforated cavity. */
+      uint thr = threshold;
+      if (threshold_cut > threshold)
+        for (int d = 0; d < 6; d++) {
+          const int xn = x + dir_dx(d), yn = y + dir_dy(d), zn = z + dir_dz(d);
+          if (in_grid(dom, xn, yn, zn) && perf_loss[local_index(dom, xn, yn, zn)] > 0.5f) {
+            thr = threshold_cut;
+            break;
+          }
+        }
+      if (r.v[g & 3u] < thr) {
         v = 0.0f;
         ocy[i] = 0.0f;
       }

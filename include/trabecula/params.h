@@ -38,7 +38,7 @@ typedef struct tb_params {
   double reversal_period_days, mar_um_per_day, formation_period_days, estrogen_ob_apoptosis_gain,
       K_tgfb_act_pM, K_sclerostin_pM, fat_baseline, estrogen_fat_gain, fat_tau_days;
   /* [osteocyte] */
-  double ocy_apoptosis_per_year, estrogen_ocy_apoptosis_gain, initial_viability, rankl_live_pM_per_day,
+  double ocy_apoptosis_per_year, cut_apoptosis_per_day, estrogen_ocy_apoptosis_gain, initial_viability, rankl_live_pM_per_day,
       rankl_dead_pM_per_day, opg_pM_per_day, sclerostin_pM_per_day, estrogen_opg_gain,
       estrogen_sclerostin_gain, osteoblast_opg_pM_per_day;
   /* [immune] */

@@ -4,8 +4,10 @@
  * stretched along z like a vertebral body. Every cell edge is a candidate
  * rod and every cell face a candidate plate; a hash of the seed ids keeps a
  * share of each, so the same parameters always give the same bit-identical
- * sample on any machine. One thickness (rod diameter = plate thickness) is
- * chosen by bisection so that the trabecular BV/TV hits the target. With a
+ * sample on any machine. One thickness T is chosen by bisection so that the
+ * trabecular BV/TV hits the target; each rod and plate is T times its own
+ * gain (mean 1, relative SD 0.4: real trabeculae are not all one thickness,
+ * and the thin ones are those remodeling cuts through). With a
  * cortex the sample is the cross-section of a cylinder along z with a
  * porous cortical shell and the network inside.
  *
@@ -64,7 +66,7 @@ typedef struct tb_phantom_params {
 /* What the generator chose and achieved (for the summary and the tests). */
 typedef struct tb_phantom_info {
   double bvtv;            /* achieved mean bone fraction over the trabecular compartment */
-  double thickness_um;    /* rod diameter = plate thickness found by the bisection */
+  double thickness_um;    /* element thickness T found by the bisection (the mean element's rod diameter or plate thickness) */
   double cell_um[3];      /* Voronoi grid cell size along x, y, z */
   double element_share;   /* scale of the plate and rod shares (1 without a Tb.N target) */
   double plate_fraction;  /* share of cell faces kept as plates */

@@ -156,6 +156,7 @@ typedef struct tb_kp_formation {
 typedef struct tb_kp_osteocyte {
   float apoptosis_per_day;           /* in health */
   float apoptosis_estrogen_gain;
+  float cut_apoptosis_per_day;       /* beside bone lost to a perforation */
   float rankl_live_pM_per_day;       /* live osteocyte RANKL source per bone voxel */
   float rankl_dead_pM_per_day;       /* empty lacuna RANKL source */
   float opg_pM_per_day;

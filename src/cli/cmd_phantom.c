@@ -166,7 +166,7 @@ int tb_cmd_phantom(int argc, char **argv) {
 
   printf("%s: %d^3 voxels of %g um, trabecular BV/TV %.4f (target %.4f), Tb.Th %.1f um (target %.0f), "
          "Tb.Sp %.1f um, Tb.N %.3f /mm (target %s), as trabecula morph --diameter corrected measures the trabecular "
-         "compartment; thickness %.1f um (rod diameter = plate thickness), cells %.0f x %.0f x %.0f um, "
+         "compartment; thickness %.1f um (the mean element's rod diameter or plate thickness), cells %.0f x %.0f x %.0f um, "
          "plates %.0f %% of faces, rods %.0f %% of edges, %.0f %% of the bone in plates, ",
          out, p.size, p.spacing_um, info.bvtv, p.bvtv, info.tb_th_um, p.tb_th_um > 0 ? p.tb_th_um : 7.5 * p.spacing_um,
          info.tb_sp_um, info.tb_n_per_mm, tbn, info.thickness_um, info.cell_um[0], info.cell_um[1],

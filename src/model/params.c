@@ -83,6 +83,9 @@ const tb_param_info tb_param_table[] = {
      "healthy osteocyte apoptosis rate: keeps viability ~0.9 at 20 %/year turnover [estimate]"},
     {"osteocyte", "estrogen_apoptosis_gain", F(estrogen_ocy_apoptosis_gain), "1", 2, 0, 100, 0,
      "apoptosis x (1 + g (1 - E)) (Tomkinson 1997: 2-3x after estrogen withdrawal)"},
+    {"osteocyte", "cut_apoptosis_per_day", F(cut_apoptosis_per_day), "1/day", 0.1, 0, 100, 0,
+     "apoptosis of osteocytes beside bone lost to a perforation (canaliculi cut, trabecula unloaded: Verborgt 2000, "
+     "Aguirre 2006); their RANKL draws BMUs to the stumps [estimate]"},
     {"osteocyte", "initial_viability", F(initial_viability), "1", 0.9, 0, 1, 0,
      "fraction of bone voxels with live osteocytes at the start [estimate]"},
     {"osteocyte", "rankl_live_pM_per_day", F(rankl_live_pM_per_day), "pM/day", 10, 0, 1e6, 0,

@@ -16,6 +16,15 @@
  * volume across the surface. Mean fraction is monotone in T, so T is found
  * by bisection on a fine histogram of D.
  *
+ * Spread. Real trabeculae are not all one thickness: thin rods and thick
+ * plates sit side by side, and the thin ones are those a remodeling cavity
+ * can cut through (Parfitt 1992, Bone 13:S41: loss of trabeculae through
+ * perforation of the thinnest elements). Each plate and each rod gets its own
+ * thickness T g, g drawn once per element (keyed by its cells, so shared by
+ * every voxel of the element) with mean 1 and relative SD THICKNESS_CV; D is
+ * stored divided by the element's g, so one T still sets them all and the
+ * bisection below is unchanged.
+ *
  * Scale. The geometry scales with the cell size c, so the bisected T/c
  * depends on BV/TV and the kept shares alone. Stereology gives its form:
  * plates add about 2.91 p T/c and rods about 5.83 r (T/c)^2, from the mean
@@ -60,6 +69,11 @@ static const double LOCAL_THICKNESS_GAIN = 1.08;
  * the first guess of the cell for a Tb.N target (0.85 to 0.95 measured at
  * 40 µm, BV/TV 0.15, any element share). */
 static const double SPACING_PER_CELL = 0.92;
+/* Relative SD of element thickness. Local-thickness maps of human
+ * trabecular bone have an SD about 0.3 to 0.45 of the mean (Hildebrand et
+ * al. 1999, JBMR 14:1167 [check]); with uniform elements the phantom read
+ * 0.16 (nodes and partial volume only). */
+static const double THICKNESS_CV = 0.4;
 static const double ELEMENT_SHARE_MIN = 0.35; /* below, most rods hang free and the network falls apart */
 static const double MEASURE_TOL = 0.015;  /* accepted relative miss of the measured Tb.Th and Tb.Sp */
 static const double WARN_TOL = 0.10;      /* a larger miss is reported */
@@ -73,6 +87,8 @@ static const uint64_t SALT_SEED = 0x5EED5EED5EEDull;
 static const uint64_t SALT_PLATE = 0x91A7E5ull;
 static const uint64_t SALT_ROD = 0x20D520D5ull;
 static const uint64_t SALT_PORE = 0x90BE90BEull;
+static const uint64_t SALT_PLATE_TH = 0x91A7E7ull;
+static const uint64_t SALT_ROD_TH = 0x20D520D7ull;
 
 enum { OPT_SIZE, OPT_SPACING, OPT_BVTV, OPT_TB_TH, OPT_TB_N, OPT_CORTEX, OPT_SEED };
 static const tb_phantom_option OPTIONS[] = {
@@ -188,6 +204,16 @@ static uint64_t hash4(uint64_t seed, uint64_t salt, uint64_t a, uint64_t b, uint
 
 static double unit01(uint64_t h) { return (double)(h >> 11) * 0x1.0p-53; }
 
+/* An element's thickness gain: mean 1, SD THICKNESS_CV, from the sum of
+ * three uniforms (Irwin-Hall, near normal; only + and * so the geometry stays
+ * bit-identical with any C library), kept at 0.15 or more. */
+static double thickness_gain(uint64_t seed, uint64_t salt, uint64_t a, uint64_t b, uint64_t c) {
+  double u = 0.0;
+  for (uint64_t q = 0; q < 3; q++) u += unit01(hash4(seed ^ mix64(q + 1), salt, a, b, c));
+  double g = 1.0 + THICKNESS_CV * (u - 1.5) * 2.0;
+  return g < 0.15 ? 0.15 : g;
+}
+
 /* A cell id independent of the grid extent: cells start at -1. */
 static uint64_t cell_id(int64_t i, int64_t j, int64_t k) {
   return (uint64_t)(i + 1) | ((uint64_t)(j + 1) << 21) | ((uint64_t)(k + 1) << 42);
@@ -278,6 +304,7 @@ static tb_status network_distance(const network *w, int32_t n, double h, const u
   uint64_t id[NB];
   double inv2[NB][NB]; /* 1 / (2 |a - b|) */
   uint8_t plate[NB][NB];
+  double plate_gain[NB][NB]; /* 1 / the plate's thickness gain */
   for (int32_t ck = 0; ck < w->ncell[2]; ck++)
     for (int32_t cj = 0; cj < w->ncell[1]; cj++)
       for (int32_t ci = 0; ci < w->ncell[0]; ci++) {
@@ -299,6 +326,7 @@ static tb_status network_distance(const network *w, int32_t n, double h, const u
             inv2[a][b] = a == b ? 0.0 : 0.5 / len;
             uint64_t lo = id[a] < id[b] ? id[a] : id[b], hi = id[a] < id[b] ? id[b] : id[a];
             plate[a][b] = a != b && unit01(hash4(w->seed, SALT_PLATE, lo, hi, 0)) < w->plate_share;
+            plate_gain[a][b] = plate[a][b] ? 1.0 / thickness_gain(w->seed, SALT_PLATE_TH, lo, hi, 0) : 0.0;
           }
         for (int32_t z = range[2][ck]; z < range[2][ck + 1]; z++)
           for (int32_t y = range[1][cj]; y < range[1][cj + 1]; y++)
@@ -318,7 +346,7 @@ static tb_status network_distance(const network *w, int32_t n, double h, const u
               for (int b = 0; b < NB; b++) {
                 if (b == a) continue;
                 double s = (d2[b] - d2[a]) * inv2[a][b];
-                if (plate[a][b] && s < sp) sp = s;
+                if (plate[a][b] && s * plate_gain[a][b] < sp) sp = s * plate_gain[a][b];
                 if (s < s1) {
                   s2 = s1, b2 = b1;
                   s1 = s, b1 = b;
@@ -338,7 +366,7 @@ static tb_status network_distance(const network *w, int32_t n, double h, const u
                 double den = 1.0 - c12 * c12;
                 if (den > 1e-6) {
                   double r2 = (s1 * s1 + s2 * s2 - 2.0 * s1 * s2 * c12) / den;
-                  double rod = 2.0 * sqrt(r2 > 0 ? r2 : 0);
+                  double rod = 2.0 * sqrt(r2 > 0 ? r2 : 0) / thickness_gain(w->seed, SALT_ROD_TH, ea, eb, ec);
                   if (rod < best) best = rod, from_plate = 0;
                 }
               }
@@ -483,7 +511,7 @@ typedef struct work {
  * morphometry of trabecula morph reads on the result. */
 typedef struct trial {
   double c, s;
-  double thickness; /* bisected rod diameter = plate thickness, µm */
+  double thickness; /* bisected thickness T of the mean element, µm */
   double plate_share, rod_share;
   double th, sp;    /* Tb.Th and Tb.Sp (local thickness, µm); sp NaN when not measured */
 } trial;

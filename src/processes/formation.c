@@ -32,7 +32,7 @@ static const tb_array_desc arrays[] = {
      "strongest TGF-beta activation seen during resorption: osteoblast recruitment"},
     {"formed", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1", TB_ARRAY_OUTPUT | TB_ARRAY_RESTART, 0,
      "bone fraction formed since the previous snapshot"},
-    {"perforation_loss", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1", TB_ARRAY_OUTPUT | TB_ARRAY_RESTART, 0,
+    {"perforation_loss", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1", TB_ARRAY_OUTPUT | TB_ARRAY_RESTART, 1,
      "bone fraction lost in perforated cavities since the start: where trabeculae were cut"},
     {"team_log", TB_TYPE_I32, 4, TB_EXTENT_TEAM, 0, "nm", TB_ARRAY_RESTART, 0,
      "cycles ended since the previous snapshot: depth, wall (nm), perforated, seed index"},

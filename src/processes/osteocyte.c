@@ -21,11 +21,12 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   osteocyte *o = calloc(1, sizeof *o);
   float *host = NULL;
   tb_buf *f = NULL, *comp = NULL, *ocy = NULL, *rankl = NULL, *opg = NULL, *scl = NULL, *imm = NULL, *tnf = NULL,
-         *il17 = NULL, *drug = NULL;
+         *il17 = NULL, *drug = NULL, *perf_loss = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   o->kp.apoptosis_per_day = (float)(p->ocy_apoptosis_per_year / 365.25);
   o->kp.apoptosis_estrogen_gain = (float)p->estrogen_ocy_apoptosis_gain;
+  o->kp.cut_apoptosis_per_day = (float)p->cut_apoptosis_per_day;
   o->kp.rankl_live_pM_per_day = (float)p->rankl_live_pM_per_day;
   o->kp.rankl_dead_pM_per_day = (float)p->rankl_dead_pM_per_day;
   o->kp.opg_pM_per_day = (float)p->opg_pM_per_day;
@@ -43,10 +44,11 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_array(s, "tnf", &tnf));
   TRY(tb_sim_array(s, "il17", &il17));
   TRY(tb_sim_array(s, "drug_effects", &drug));
+  TRY(tb_sim_array(s, "perforation_loss", &perf_loss));
   TRY(tb_sim_kernel(s, "osteocyte_update", &o->k));
   TRY(TB_BIND(o->k, TB_BUF(tb_sim_domain_buf(s)), TB_BUF(o->b_kp), TB_BUF(tb_sim_step_buf(s)), TB_BUF(f),
               TB_BUF(comp), TB_BUF(ocy), TB_BUF(rankl), TB_BUF(opg), TB_BUF(scl), TB_I32(1), TB_BUF(imm),
-              TB_BUF(tnf), TB_BUF(il17), TB_BUF(drug)));
+              TB_BUF(tnf), TB_BUF(il17), TB_BUF(drug), TB_BUF(perf_loss)));
   /* A healthy adult sample has some empty lacunae; which ones is a draw
    * from the same counter-based generator (step = all ones). */
   const tb_kdomain *d = tb_sim_domain(s);

@@ -250,8 +250,10 @@ static int mean_thickness_follows_target(void) {
     /* 2 BV/BS is exact for plates and half the diameter for rods, so a
      * rod-plate mix lands between 0.55 and 1.2 of the local thickness. */
     EXPECT(estimate[t] > 0.55 * targets[t] && estimate[t] < 1.2 * targets[t]);
-    /* The rod diameter is about a voxel (20 um) over the reading. */
-    EXPECT(info.thickness_um > targets[t] && info.thickness_um < targets[t] + 3 * 20.0);
+    /* The mean element's thickness: a voxel (20 um) over the reading for
+     * one element, but the thick elements of the spread hold more of the
+     * bone, so the (volume-weighted) reading lies near or above it. */
+    EXPECT(info.thickness_um > 0.7 * targets[t] && info.thickness_um < targets[t] + 3 * 20.0);
   }
   EXPECT(estimate[1] > estimate[0]);
   return 0;
