@@ -46,23 +46,23 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
   TB_FOR_ROW(dom, x, y, z, i) {
     if (comp[i] == TB_COMP_OUTSIDE) continue;
     float fi = f[i], v = ocy[i];
-    if (threshold > 0u && is_bone(fi) && v > 0.0f) {
+    if (threshold_cut > 0u && is_bone(fi) && v > 0.0f) {
       uint g = global_index(dom, x, y, z);
       if ((g >> 2) != cached) {
         r = tb_philox4x32(ks->step, g >> 2, TB_RNG_OCY_APOPTOSIS, 0u, dom->seed_lo, dom->seed_hi);
         cached = g >> 2;
       }
-      /* A cut face: a 6-neighbour lost to a perforated cavity. */
-      uint thr = threshold;
-      if (threshold_cut > threshold)
-        for (int d = 0; d < 6; d++) {
+      /* Below the healthy threshold the cells die anyway; between the two
+       * thresholds only on a cut face (a 6-neighbour lost to a perforated
+       * cavity), so only those draws look at the neighbours. */
+      const uint u = r.v[g & 3u];
+      int dies = u < threshold;
+      if (!dies && u < threshold_cut)
+        for (int d = 0; d < 6 && !dies; d++) {
           const int xn = x + dir_dx(d), yn = y + dir_dy(d), zn = z + dir_dz(d);
-          if (in_grid(dom, xn, yn, zn) && perf_loss[local_index(dom, xn, yn, zn)] > 0.5f) {
-            thr = threshold_cut;
-            break;
-          }
+          dies = in_grid(dom, xn, yn, zn) && perf_loss[local_index(dom, xn, yn, zn)] > 0.5f;
         }
-      if (r.v[g & 3u] < thr) {
+      if (dies) {
         v = 0.0f;
         ocy[i] = 0.0f;
       }
