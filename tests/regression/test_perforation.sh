@@ -5,7 +5,8 @@
 # trabeculae (deeper, longer-lived osteoclast teams, cavities meeting from
 # opposite surfaces), more than the same year in health; the perforated
 # cavities are never refilled (Liu 2008): every voxel the perforation_loss
-# map marks is still marrow at the end, hormone therapy included.
+# map marks is still marrow at the end, hormone therapy included; and the
+# osteocytes on the cut faces die (osteocyte.cut_apoptosis_per_day).
 set -euo pipefail
 exe="$1"; src="$2"
 /usr/bin/python3 -c "import h5py" 2>/dev/null || { echo "python3-h5py not installed: skipped"; exit 77; }
@@ -17,6 +18,8 @@ common=(run --input thin.nrrd -q --no-progress --years 1 --set run.spinup_days=1
         --set run.snapshot_interval_days=182.625 --set estrogen.menopause_day=0 --set estrogen.decline_days=60)
 "$exe" "${common[@]}" -o healthy --set estrogen.loss=0 2> h.log || { cat h.log; exit 1; }
 "$exe" "${common[@]}" -o pm --set estrogen.loss=0.9 2> pm.log || { cat pm.log; exit 1; }
+"$exe" "${common[@]}" -o pm_nocut --set estrogen.loss=0.9 --set osteocyte.cut_apoptosis_per_day=0 2> pmn.log ||
+  { cat pmn.log; exit 1; }
 "$exe" "${common[@]}" -o ht --set estrogen.loss=0.9 --set treatment.1.drug=hormone_therapy \
   --set treatment.1.start_day=182.625 --set treatment.1.dose_mg=0.1 2> ht.log ||
   { cat ht.log; exit 1; }
@@ -44,4 +47,27 @@ for run in ["pm", "ht"]:
     refilled = (bone[first] >= 0.5).mean()
     print(f"{run}: {first.sum()} perforated voxels, {100*refilled:.1f} % refilled by the end")
     assert refilled == 0.0, refilled
+# Osteocytes on the cut faces (bone 6-adjacent to a perforated voxel) die at
+# osteocyte.cut_apoptosis_per_day: at the end their viability is below half
+# that of the other bone; with the rate at 0 it is not.
+def cut_face_viability(run):
+    with h5py.File(f"{run}/trabecula.h5") as f:
+        last = f["snapshots"][sorted(f["snapshots"])[-1]]
+        loss, bone, ocy = (last[k][()] for k in ("perforation_loss", "bone_fraction", "osteocyte_viability"))
+    cut = loss > 0.5
+    near = np.zeros_like(cut)
+    near[1:] |= cut[:-1]; near[:-1] |= cut[1:]
+    near[:, 1:] |= cut[:, :-1]; near[:, :-1] |= cut[:, 1:]
+    near[:, :, 1:] |= cut[:, :, :-1]; near[:, :, :-1] |= cut[:, :, 1:]
+    b = bone >= 0.5
+    face, rest = b & near & ~cut, b & ~near
+    return face.sum(), ocy[face].mean() if face.any() else float("nan"), ocy[rest].mean()
+for run in ["pm", "pm_nocut"]:
+    n, vf, vr = cut_face_viability(run)
+    print(f"{run}: {n} bone voxels on cut faces, osteocyte viability {vf:.3f} there, {vr:.3f} elsewhere")
+    assert n >= 10, n
+    if run == "pm":
+        assert vf < 0.5 * vr, (vf, vr)
+    else:
+        assert vf > 0.5 * vr, (vf, vr)
 PY
