@@ -66,7 +66,8 @@ tb_status tb_sim_read_scalars(tb_sim *s, double *out);
  * names. Returns TB_OK writing nothing when no process keeps one. */
 tb_status tb_sim_write_series(tb_sim *s, FILE *out, int header);
 
-/* The state table, for the bench and the output. */
+/* The state table, entry by entry (tb_sim_array_bytes: the array's own
+ * size, a scratch array's included, though it shares the scratch block). */
 int32_t tb_sim_array_count(const tb_sim *s);
 const tb_array_desc *tb_sim_array_desc(const tb_sim *s, int32_t i);
 const char *tb_sim_array_owner(const tb_sim *s, int32_t i);

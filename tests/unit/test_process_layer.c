@@ -160,14 +160,12 @@ static int table_with(const tb_process_type *extra, const tb_process_type *out[3
  * voxel-sized scratch array with NaN. The scratch shares one block with the
  * other processes' (the osteoclasts' joins, the multigrid's coarse levels),
  * so a process that expected its scratch to hold zeros or its own last
- * values would now read NaN. */
+ * values would now read NaN. Its state and step are the toy's (one kernel,
+ * run over the rows). */
 static const char scribble_cl[] =
     "__kernel void scribble_nan(__constant tb_kdomain *dom, __global float *scratch) {\n"
     "  TB_FOR_ROW(dom, x, y, z, i) scratch[i] = as_float(0x7fc00000u);\n"
     "}\n";
-typedef struct scribbler {
-  tb_kernel *k;
-} scribbler;
 static tb_status scribble_declare(tb_sim *s, const tb_params *p) {
   (void)p;
   return tb_sim_declare_array(s, &(tb_array_desc){"scribble_scratch", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1",
@@ -177,21 +175,20 @@ static tb_status scribble_create(tb_sim *s, const tb_params *p, void **state) {
   (void)p;
   tb_status st = TB_OK;
   tb_buf *b = NULL;
-  scribbler *o = calloc(1, sizeof *o);
+  toy *o = calloc(1, sizeof *o);
   if (!o) return TB_ERR_NOMEM;
   *state = o;
   if ((st = tb_sim_array(s, "scribble_scratch", &b)) != TB_OK) return st;
   if ((st = tb_sim_kernel(s, "scribble_nan", &o->k)) != TB_OK) return st;
   return TB_BIND(o->k, TB_BUF(tb_sim_domain_buf(s)), TB_BUF(b));
 }
-static tb_status scribble_step(tb_sim *s, void *state) { return tb_sim_run_rows(s, ((scribbler *)state)->k); }
 static const tb_process_type scribble_process = {.name = "scribbler",
                                                  .kernel_source = scribble_cl,
                                                  .kernel_source_name = "scribble.cl",
                                                  .declare = scribble_declare,
                                                  .create = scribble_create,
-                                                 .initial_sources = scribble_step,
-                                                 .step = scribble_step,
+                                                 .initial_sources = toy_step,
+                                                 .step = toy_step,
                                                  .destroy = toy_destroy};
 
 /* A scratch array that is an output is refused. */
@@ -200,16 +197,8 @@ static tb_status bad_scratch_declare(tb_sim *s, const tb_params *p) {
   return tb_sim_declare_array(s, &(tb_array_desc){"scribble_scratch", TB_TYPE_F32, 1, TB_EXTENT_VOXEL, 0, "1",
                                                   TB_ARRAY_SCRATCH | TB_ARRAY_OUTPUT, 0, "an output as scratch"});
 }
-static int bad_scratch_creates = 0;
-static tb_status bad_scratch_create(tb_sim *s, const tb_params *p, void **state) {
-  (void)s;
-  (void)p;
-  (void)state;
-  bad_scratch_creates++;
-  return TB_OK;
-}
 static const tb_process_type bad_scratch_process = {
-    .name = "bad_scratch", .declare = bad_scratch_declare, .create = bad_scratch_create, .step = dup_step};
+    .name = "bad_scratch", .declare = bad_scratch_declare, .create = dup_create, .step = dup_step};
 
 /* ------------------------------------------------------------------------ */
 
@@ -453,7 +442,7 @@ done:
 /* A scratch array declared as an output is refused while the tables are
  * built. */
 static int scratch_output_is_refused(void) {
-  return creating_with_fails_cleanly(&bad_scratch_process, &bad_scratch_creates, 0, "create");
+  return creating_with_fails_cleanly(&bad_scratch_process, &dup_creates, 0, "create");
 }
 
 int main(void) {
