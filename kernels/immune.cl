@@ -21,8 +21,12 @@
  * mast cells; B-lineage OPG follows B cells (Li 2007).
  *
  * Precursor pool (section 3), relative to health:
- *   dP/dt = S0 M (1 + k_M2 M2 (1 - E)^n) - (k_d drive + 1/tau_P) P,  P <= P_max
- * with S0 = k_d + 1/tau_P so that P = 1 in health; drive is the systemic
+ *   dP/dt = S0 M + Q/tau_Q - (k_d drive + 1/tau_P) P,  P <= P_max
+ *   dQ/dt = S0 M k_M2 M2 (1 - E)^n - Q/tau_Q
+ * with S0 = k_d + 1/tau_P so that P = 1 in health; Q, the M2-derived
+ * precursors still maturing, is 0 in health and delays the estrogen-driven
+ * supply by a mean tau_Q (tau_Q = 0: it joins the pool at once, Q/tau_Q
+ * = its flux); drive is the systemic
  * osteoclastogenic drive (estrogen, Treg and cytokine factors). BMU
  * initiation scales with P (kernels/osteoclast.cl).
  *
@@ -99,7 +103,14 @@ __kernel void immune_advance(__constant tb_kp_schedule *sched, __constant tb_kp_
                  (s.m_healthy[0] + s.m_healthy[1] + s.m_healthy[2]);
     float dn = kp->m2_precursor_exponent == 1.0f ? d : pow(fmax(d, 0.0f), kp->m2_precursor_exponent);
     float s0 = kp->precursor_use_per_day + 1.0f / kp->precursor_life_days;
-    float supply = s0 * mtot * (1.0f + kp->m2_precursor_gain * m2r * dn);
+    float supply;
+    if (kp->precursor_maturation_days > 0.0f) { /* the M2 flux matures before it joins the pool */
+      s.committed = (s.committed + h * s0 * mtot * kp->m2_precursor_gain * m2r * dn) /
+                    (1.0f + h / kp->precursor_maturation_days);
+      supply = s0 * mtot + s.committed / kp->precursor_maturation_days;
+    } else {
+      supply = s0 * mtot * (1.0f + kp->m2_precursor_gain * m2r * dn);
+    }
     s.precursors = fmin((s.precursors + h * supply) /
                             (1.0f + h * (kp->precursor_use_per_day * s.drive + 1.0f / kp->precursor_life_days)),
                         kp->precursor_max);

@@ -49,8 +49,8 @@ typedef struct tb_params {
       treg_suppression, treg_estrogen_loss, m1_polarisation_per_day, m2_polarisation_per_day, m1_estrogen_gain,
       m2_estrogen_exponent, immune_rankl_pM_per_day, rankl_per_cell_estrogen_gain, b_cell_opg_pM_per_day,
       surface_weight, precursor_life_days, precursor_use_per_day, precursor_max, m2_precursor_gain,
-      m2_precursor_exponent, K_cytokine, tnf_osteoclast_gain, il17_osteoclast_gain, il6_osteoclast_gain,
-      tnf_rankl_gain, il17_rankl_gain, tnf_ob_differentiation_gain, tnf_ob_apoptosis_gain;
+      m2_precursor_exponent, precursor_maturation_days, K_cytokine, tnf_osteoclast_gain, il17_osteoclast_gain,
+      il6_osteoclast_gain, tnf_rankl_gain, il17_rankl_gain, tnf_ob_differentiation_gain, tnf_ob_apoptosis_gain;
   /* [hormone_therapy] */
   double ht_full_dose_mg_per_day;
   /* [denosumab] */

@@ -211,7 +211,7 @@ typedef struct tb_kp_immune {
   float m2_precursor_exponent; /* n */
   float init_estrogen_gain;    /* osteoclast initiation x (1 + g (1 - E)), for the systemic drive */
   float rankl_exponent;        /* initiation ~ (Reff/Reff_ref)^n: the drugs' systemic RANKL factors enter the drive so */
-  float pad_;
+  float precursor_maturation_days; /* tau_Q: the M2 supply matures for a mean tau_Q before it joins the pool (0: at once) */
 } tb_kp_immune;
 
 /* Cytokine effects (IMMUNE_AND_TREATMENTS.md 2.4): h = u/(u + K) of the
@@ -235,6 +235,7 @@ typedef struct tb_kp_cytokine {
 typedef struct tb_immune_state {
   float th17, treg, effector_t, m0, m1, m2, b_cell, neutrophil, mast_cell; /* 1 = premenopausal */
   float precursors;      /* osteoclast precursor pool, 1 = healthy */
+  float committed;       /* M2-derived precursors still maturing (0 in health), pool units x day */
   float tnf, il17, il6;  /* systemic source levels, 1 = healthy */
   float treg_factor;     /* osteoclastogenesis x (1 + s0)/(1 + s(E) Treg) */
   float rankl_per_cell;  /* RANKL per immune cell, 1 = healthy */
@@ -242,7 +243,7 @@ typedef struct tb_immune_state {
   float tnf_ref, il17_ref, il6_ref; /* healthy surface means of the fields [pM-equivalent] */
   float m_healthy[3];    /* M0, M1, M2 at the healthy steady state (cells, unnormalised) */
   float t_days;          /* time the state is at */
-  float pad_[3];
+  float pad_[2];
   tb_kp_cytokine fx;     /* the cytokines' effects, for the kernels that apply them */
 } tb_immune_state;
 

@@ -105,6 +105,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   k->precursor_max = (float)p->precursor_max;
   k->m2_precursor_gain = (float)p->m2_precursor_gain;
   k->m2_precursor_exponent = (float)p->m2_precursor_exponent;
+  k->precursor_maturation_days = (float)p->precursor_maturation_days;
   k->init_estrogen_gain = (float)p->estrogen_initiation_gain;
   k->rankl_exponent = (float)p->rankl_exponent;
   CHECK(p->m1_polarisation_per_day > 0 && p->m2_polarisation_per_day > 0, TB_ERR_INPUT,
