@@ -222,7 +222,7 @@ const tb_param_info tb_param_table[] = {
     {"bisphosphonate", "plasma_volume_L", F(bp_plasma_volume_L), "L", 28, 0.1, 1e3, 0,
      "volume for the plasma concentration: renal clearance 69 mL/min (Chen 2002) / 40 % urinary share / 8.76 "
      "/day; alendronate V_ss >= 28 L [derived]"},
-    {"bisphosphonate", "apoptosis_max_per_day", F(bp_apoptosis_max_per_day), "1/day", 0.08428, 0, 100, 0,
+    {"bisphosphonate", "apoptosis_max_per_day", F(bp_apoptosis_max_per_day), "1/day", 0.05712, 0, 100, 0,
      "most osteoclast apoptosis the drug causes: team hazard h_max U/(U + EC50), U its uptake [calibrated: "
      "data/calibration/alendronate.json, spine +5 % in year 1]"},
     {"bisphosphonate", "apoptosis_ec50_pg", F(bp_apoptosis_ec50_pg), "pg", 0.1, 1e-9, 1e9, 0,
@@ -240,7 +240,7 @@ const tb_param_info tb_param_table[] = {
     {"teriparatide", "rankl_emax", F(pth_rankl_emax), "1", 1.2, 1, 100, 0,
      "most PTH can raise osteoblast-lineage RANKL: x Emax P/((Emax - 1) P0 + P) of the step's mean PTH P "
      "(OpenBoneMin.cpp LpthEff form) [estimate]"},
-    {"teriparatide", "lining_gain", F(pth_lining_gain), "1", 0.0515, 0, 10, 0,
+    {"teriparatide", "lining_gain", F(pth_lining_gain), "1", 0.08179, 0, 10, 0,
      "quiescent-surface formation at 20 ug daily, share of healthy MAR; 0 if continuous (Dobnig 1995) "
      "[calibrated: data/calibration/teriparatide.json, Neer 2001 +9 % in 21 months]"},
 
@@ -271,7 +271,7 @@ const tb_param_info tb_param_table[] = {
     {"romosozumab", "opg_exponent", F(romo_opg_exponent), "1", 1, 0, 10, 0,
      "osteocyte OPG x (free sclerostin share)^-e: resorption falls (Eudy 2015 use S_r^1.597 of total sclerostin) "
      "[calibrate: FRAME CTX]"},
-    {"romosozumab", "lining_gain", F(romo_lining_gain), "1", 0.6202, 0, 10, 0,
+    {"romosozumab", "lining_gain", F(romo_lining_gain), "1", 0.982, 0, 10, 0,
      "quiescent-surface formation with no free sclerostin, share of healthy MAR, / tolerance [calibrated: "
      "data/calibration/romosozumab.json, FRAME +13 % in 12 months]"},
     {"mineral", "lag_days", F(mineral_lag_days), "day", 12, 0, 365, 0,
