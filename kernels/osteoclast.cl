@@ -207,10 +207,10 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
 }
 
 /* One work-item per team slot: marks the voxels a resorbing team's front
- * can reach this step (within its radius plus one voxel of its seed: the
- * bounding box, a superset), so recruitment searches a voxel's neighbours
- * for fronts only there. Every writer writes 1: the result does not depend
- * on the order. */
+ * can reach this step (the ball of its radius plus one voxel around its
+ * seed, a superset of those recruitment can take), so recruitment searches
+ * a voxel's neighbours for fronts only there. Every writer writes 1: the
+ * result does not depend on the order. */
 __kernel void osteoclast_reach(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
                                __global const int *team_used, __global const int4 *team_pos,
                                __global const float2 *team_time, __global uchar *near_front) {
@@ -220,6 +220,10 @@ __kernel void osteoclast_reach(__constant tb_kdomain *dom, __constant tb_kp_oste
   if (ks->t_days >= tt.y) return;
   const float r = kp->resorb_speed_um_per_day * (fmin(ks->t_days + dom->dt_days, tt.y) - tt.x) + dom->h_um;
   const int R = (int)ceil(r / dom->h_um) + 1;
+  /* Recruitment takes a voxel at distance d from the seed when
+   * r0 - d >= -h, r0 the front's radius (r = r0 + h): every such voxel
+   * lies in the ball of radius r, marked with a margin for rounding. */
+  const float rmax = r + 0.125f * dom->h_um;
   const int4 p = team_pos[s];
   const int cx = p.x - dom->ox, cy = p.y - dom->oy, cz = p.z - dom->oz;
   const int x0 = max(cx - R, 0), x1 = min(cx + R, dom->nx - 1);
@@ -227,7 +231,8 @@ __kernel void osteoclast_reach(__constant tb_kdomain *dom, __constant tb_kp_oste
   const int z0 = max(cz - R, 0), z1 = min(cz + R, dom->nz - 1);
   for (int z = z0; z <= z1; z++)
     for (int y = y0; y <= y1; y++)
-      for (int x = x0, i = local_index(dom, x0, y, z); x <= x1; x++, i++) near_front[i] = 1;
+      for (int x = x0, i = local_index(dom, x0, y, z); x <= x1; x++, i++)
+        if (distance_to(dom, x, y, z, p) <= rmax) near_front[i] = 1;
 }
 
 /* New teams per group of rows (rows_per_group consecutive rows each). */

@@ -22,7 +22,10 @@
  *    inside the organ, and injection from the parent onto the fine level.
  *  - Smoothing: red-black Gauss-Seidel, one work-item per voxel of the
  *    colour (none idle) or a run of them along x; each colour's updates are
- *    independent, so results do not depend on the launch shape.
+ *    independent, so results do not depend on the launch shape. On CPUs a
+ *    work-item walks whole planes, field by field (one field's planes stay
+ *    in cache), in blocks of sixteen voxels (both colours computed, the
+ *    colour's stored: one vector instruction per operation).
  *  - Coarsening goes down to a single cell, solved exactly by a sweep in
  *    one work-group (barriers between colours).
  *  - The residual of the fine level is computed once per cycle, restricted
@@ -71,6 +74,35 @@ inline float fine_nb_diff(__global const float *c, int i, uint m, int sy, int sz
   return s;
 }
 
+/* Sixteen consecutive voxels of a row at once (CPU launch shapes, where a
+ * work-item walks whole rows): every lane computes what the scalar code
+ * computes for its voxel, with the same operations in the same order (a
+ * closed face adds +0, which leaves the sum's bits as they are), so the
+ * results are bit-identical to the scalar loop and to any launch shape.
+ * Rows on the block's first and last planes keep the scalar loop: their
+ * +-z neighbours would lie outside the arrays. */
+#define TB_VW 16
+inline int fine_row_vectorisable(__constant tb_kdomain *dom, int z) {
+  return z + dom->halo >= 1 && z + dom->halo + 2 <= dom->nz + 2 * dom->halo;
+}
+
+inline float16 fine_nb_diff16(__global const float *c, int i, int16 m, int sy, int sz, float16 ci) {
+  const float16 zero = (float16)(0.0f);
+  float16 s = zero;
+  s += select(zero, vload16(0, c + i + 1) - ci, (m & 1) != 0);
+  s += select(zero, vload16(0, c + i - 1) - ci, (m & 2) != 0);
+  s += select(zero, vload16(0, c + i + sy) - ci, (m & 4) != 0);
+  s += select(zero, vload16(0, c + i - sy) - ci, (m & 8) != 0);
+  s += select(zero, vload16(0, c + i + sz) - ci, (m & 16) != 0);
+  s += select(zero, vload16(0, c + i - sz) - ci, (m & 32) != 0);
+  return s;
+}
+
+/* Lane j of a block that starts at x0 holds voxel x0 + j. */
+inline int16 lane_parity(int x0) {
+  return ((int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + x0) & 1;
+}
+
 inline int level_index(int nx, int ny, int x, int y, int z) { return x + nx * (y + ny * z); }
 
 /* Coarse cell operator pieces: geo = (N, F+x, F+y, F+z). */
@@ -113,20 +145,42 @@ __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_fiel
   if (Y >= cny || Z >= cnz) return;
   const int n1 = cnx * cny * cnz, I0 = level_index(cnx, cny, 0, Y, Z);
   const int rows1 = cny * cnz, row = Y + cny * Z;
+  const float16 zero = (float16)(0.0f);
   for (int f = 0; f < nf; f++) {
     if (!active[f]) continue;
     const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
     __global const float *cf = c + (size_t)f * (size_t)fs;
     __global const float *sf = src + (size_t)f * (size_t)fs;
     __global float *rf = rhs1 + (size_t)f * (size_t)n1 + I0;
+    /* r^2 and c^2 in sixteen lanes (whole blocks of 16 voxels) and one
+     * scalar sum (the rest), added in a fixed order at the end. */
+    float16 rr16 = zero, cc16 = zero;
     float rr = 0.0f, cc = 0.0f;
     for (int X = 0; X < cnx; X++) rf[X] = 0.0f;
     for (int dz = 0; dz < 2; dz++)
       for (int dy = 0; dy < 2; dy++) {
         int y = 2 * Y + dy, z = 2 * Z + dz;
         if (y >= dom->ny || z >= dom->nz) continue;
-        int i = local_index(dom, 0, y, z);
-        for (int x = 0; x < dom->nx; x++, i++) {
+        const int i0 = local_index(dom, 0, y, z);
+        int x = 0;
+        if (fine_row_vectorisable(dom, z))
+          for (; x + TB_VW <= dom->nx; x += TB_VW) {
+            /* Each coarse cell adds its even child, then its odd one, as
+             * the scalar loop does; lanes outside the organ add +0. */
+            const int i = i0 + x;
+            const int16 m = convert_int16(vload16(0, faces + i));
+            const int16 in = (m & (int)TB_FACE_INSIDE) != 0;
+            const float16 ci = vload16(0, cf + i);
+            const float16 r =
+                select(zero, vload16(0, sf + i) - k * ci + D * fine_nb_diff16(cf, i, m, dom->sy, dom->sz, ci), in);
+            float8 acc = vload8(0, rf + (x >> 1));
+            acc += r.even;
+            acc += r.odd;
+            vstore8(acc, 0, rf + (x >> 1));
+            rr16 += r * r;
+            cc16 += select(zero, ci * ci, in);
+          }
+        for (int i = i0 + x; x < dom->nx; x++, i++) {
           uint m = faces[i];
           if (!(m & TB_FACE_INSIDE)) continue;
           float ci = cf[i];
@@ -136,8 +190,11 @@ __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_fiel
           cc += ci * ci;
         }
       }
-    norms[(size_t)(2 * f) * (size_t)rows1 + row] = rr; /* column 2f: r^2, 2f+1: c^2 */
-    norms[(size_t)(2 * f + 1) * (size_t)rows1 + row] = cc;
+    const float8 r8 = rr16.lo + rr16.hi, c8 = cc16.lo + cc16.hi;
+    const float4 r4 = r8.lo + r8.hi, c4 = c8.lo + c8.hi;
+    const float2 r2 = r4.lo + r4.hi, c2 = c4.lo + c4.hi;
+    norms[(size_t)(2 * f) * (size_t)rows1 + row] = rr + (r2.x + r2.y); /* column 2f: r^2, 2f+1: c^2 */
+    norms[(size_t)(2 * f + 1) * (size_t)rows1 + row] = cc + (c2.x + c2.y);
   }
 }
 
@@ -184,16 +241,33 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
   const int chunk = (npairs + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int p0 = (int)get_global_id(0) * chunk;
   if (z >= dom->nz || p0 >= npairs) return;
-  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
-  const int xend = min(2 * (p0 + chunk), dom->nx);
-  const int xs = 2 * p0 + ((color + dom->ox + dom->oy + dom->oz + y + z) & 1);
-  const int i0 = local_index(dom, xs, y, z);
+  const int xa = 2 * p0, xb = min(2 * (p0 + chunk), dom->nx);
+  const int vec = fine_row_vectorisable(dom, z);
+  /* Field by field over the item's rows: one field's planes stay in cache. */
   for (int f = 0; f < nf; f++) {
-    if (!active[f]) continue;
-    const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
-    __global float *cf = c + (size_t)f * (size_t)fs;
-    __global const float *sf = src + (size_t)f * (size_t)fs;
-    for (int x = xs, i = i0; x < xend; x += 2, i += 2) {
+  if (!active[f]) continue;
+  const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
+  __global float *cf = c + (size_t)f * (size_t)fs;
+  __global const float *sf = src + (size_t)f * (size_t)fs;
+  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
+    const int par = (color + dom->ox + dom->oy + dom->oz + y + z) & 1; /* the colour's voxels: x = par mod 2 */
+    const int i0 = local_index(dom, 0, y, z);
+    int x = xa;
+    if (vec) {
+      /* Lanes of the other colour or outside the organ store back what
+       * they read: no other work-item writes them in this launch. */
+      const int16 mine = lane_parity(xa - par) == 0;
+      for (; x + TB_VW <= xb; x += TB_VW) {
+        const int i = i0 + x;
+        const int16 m = convert_int16(vload16(0, faces + i));
+        const float16 ci = vload16(0, cf + i);
+        const float16 r = vload16(0, sf + i) - k * ci + D * fine_nb_diff16(cf, i, m, dom->sy, dom->sz, ci);
+        const float16 u = fmax(ci + r / (k + D * convert_float16(popcount(m & 63))), 0.0f);
+        vstore16(select(ci, u, mine & ((m & (int)TB_FACE_INSIDE) != 0)), 0, cf + i);
+      }
+    }
+    for (x += (x & 1) != par; x < xb; x += 2) {
+      const int i = i0 + x;
       uint m = faces[i];
       if (!(m & TB_FACE_INSIDE)) continue;
       float ci = cf[i];
@@ -292,14 +366,26 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
   if (z >= dom->nz || x0 >= dom->nx) return;
   const int x1 = min(x0 + chunk, dom->nx);
   const int n1 = cnx * cny * cnz;
-  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
-    const int i0 = local_index(dom, x0, y, z), base = cnx * ((y >> 1) + cny * (z >> 1));
-    for (int f = 0; f < nf; f++) {
-      if (!active[f]) continue;
-      __global const float *cc = c1 + (size_t)f * (size_t)n1 + base;
-      __global float *cf = c + (size_t)f * (size_t)fs;
-      for (int x = x0, i = i0; x < x1; x++, i++)
-        if (faces[i] & TB_FACE_INSIDE) cf[i] = fmax(cf[i] + cc[x >> 1], 0.0f);
+  for (int f = 0; f < nf; f++) {
+    if (!active[f]) continue;
+    __global float *cf = c + (size_t)f * (size_t)fs;
+    for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
+      const int i0 = local_index(dom, 0, y, z);
+      __global const float *cc = c1 + (size_t)f * (size_t)n1 + cnx * ((y >> 1) + cny * (z >> 1));
+      int x = x0;
+      if (x & 1) { /* blocks start on an even x: lanes 2j and 2j + 1 share parent j */
+        if (faces[i0 + x] & TB_FACE_INSIDE) cf[i0 + x] = fmax(cf[i0 + x] + cc[x >> 1], 0.0f);
+        x++;
+      }
+      for (; x + TB_VW <= x1; x += TB_VW) {
+        const float8 e = vload8(0, cc + (x >> 1));
+        const float16 ee = shuffle(e, (uint16)(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+        const int16 in = (convert_int16(vload16(0, faces + i0 + x)) & (int)TB_FACE_INSIDE) != 0;
+        const float16 cv = vload16(0, cf + i0 + x);
+        vstore16(select(cv, fmax(cv + ee, 0.0f), in), 0, cf + i0 + x);
+      }
+      for (; x < x1; x++)
+        if (faces[i0 + x] & TB_FACE_INSIDE) cf[i0 + x] = fmax(cf[i0 + x] + cc[x >> 1], 0.0f);
     }
   }
 }

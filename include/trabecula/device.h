@@ -133,6 +133,10 @@ typedef struct tb_shape {
 } tb_shape;
 /* Row-structured kernels over nx x ny x nz (see tb_dev_row_chunk). */
 void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh);
+/* As tb_dev_shape_rows, but on CPUs one work-item walks every row of its
+ * plane (a kernel that loops over fields outside its rows keeps one
+ * field's planes in cache); on GPUs the same as rows. */
+void tb_dev_shape_planes(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh);
 /* n independent work-items. */
 void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh);
 /* One work-group of up to `items` work-items (kernels that use barriers). */

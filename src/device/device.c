@@ -356,6 +356,11 @@ void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, t
   for (int i = 0; i < 3; i++) sh->lws[i] = d->has_lws ? d->lws[i] : 1;
 }
 
+void tb_dev_shape_planes(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh) {
+  tb_dev_shape_rows(d, nx, ny, nz, sh);
+  if (d->type & CL_DEVICE_TYPE_CPU) sh->gws[1] = 1;
+}
+
 void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh) {
   memset(sh, 0, sizeof *sh);
   sh->dims = 1;

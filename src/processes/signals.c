@@ -287,8 +287,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
               TB_I32(fs), TB_I32(L[1].nx), TB_I32(L[1].ny), TB_I32(L[1].nz), TB_BUF(L[1].c)));
   /* One work-item per level-1 row on every device (mg_restrict_fine). */
   L[0].items = (tb_shape){2, 0, {(size_t)L[1].ny, (size_t)L[1].nz, 1}, {1, 1, 1}};
-  tb_dev_shape_rows(dev, L[0].nx, L[0].ny, L[0].nz, &L[0].rows);
-  tb_dev_shape_rows(dev, (L[0].nx + 1) / 2, L[0].ny, L[0].nz, &L[0].pairs);
+  tb_dev_shape_planes(dev, L[0].nx, L[0].ny, L[0].nz, &L[0].rows);
+  tb_dev_shape_planes(dev, (L[0].nx + 1) / 2, L[0].ny, L[0].nz, &L[0].pairs);
   for (int32_t l = 1; l < o->nlevels; l++) {
     level *a = &L[l];
     float scale = (float)ldexp(1.0, -(int)l);

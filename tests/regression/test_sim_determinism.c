@@ -7,8 +7,9 @@
  * 4 days with every process active (remodeling at 20/yr, estrogen falling
  * from day 60, osteocyte apoptosis):
  *  - the same seed gives bit-identical outputs (every output volume and the
- *    TB_STAT_* sums) whatever the row chunk (TRABECULA_ROW_CHUNK unset, 1 and
- *    7, which does not divide the grid);
+ *    TB_STAT_* sums) whatever the row chunk (TRABECULA_ROW_CHUNK unset, 1,
+ *    7, which does not divide the grid, and 20, which mixes the field
+ *    solver's vector blocks with its scalar loop in one row);
  *  - the same at one voxel per work-item with work-groups of 8x2x1 and 5x3x2
  *    (TRABECULA_LOCAL_SIZE), the GPU launch shape;
  *  - the same seed gives the same result twice in one process;
@@ -156,8 +157,10 @@ static int same_seed_is_bit_identical_across_row_chunks(void) {
   if (r) return r;
   /* The run must have done something for the comparison to mean anything. */
   EXPECT(reference.stats[TB_STAT_ACTIVE_BMU] > 0);
-  const char *chunks[] = {"1", "7"};
-  for (int c = 0; c < 2; c++) {
+  /* 1 and 7: the scalar paths of the field solver; 20: one block of its
+   * sixteen-voxel vector path and a scalar rest in the same row. */
+  const char *chunks[] = {"1", "7", "20"};
+  for (int c = 0; c < 3; c++) {
     run_result other;
     r = run_phantom("1", chunks[c], &other);
     if (r) return r;
