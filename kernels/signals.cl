@@ -86,15 +86,24 @@ inline int fine_row_vectorisable(__constant tb_kdomain *dom, int z) {
   return z + dom->halo >= 1 && z + dom->halo + 2 <= dom->nz + 2 * dom->halo;
 }
 
-inline float16 fine_nb_diff16(__global const float *c, int i, int16 m, int sy, int sz, float16 ci) {
-  const float16 zero = (float16)(0.0f);
+/* The sum over open faces, and (nopen) their number: popcount has no
+ * vector instruction on most CPUs, the face tests are there already. The
+ * x neighbours come from the blocks before (P), at (C) and after (N) the
+ * voxels, not from memory: a load that overlaps the block just stored
+ * would wait for the store. */
+inline float16 fine_nb_diff16(float16 P, float16 C, float16 N, __global const float *c, int i, int16 m, int sy,
+                              int sz, int16 *nopen) {
+  const float16 zero = (float16)(0.0f), ci = C;
   float16 s = zero;
-  s += select(zero, vload16(0, c + i + 1) - ci, (m & 1) != 0);
-  s += select(zero, vload16(0, c + i - 1) - ci, (m & 2) != 0);
-  s += select(zero, vload16(0, c + i + sy) - ci, (m & 4) != 0);
-  s += select(zero, vload16(0, c + i - sy) - ci, (m & 8) != 0);
-  s += select(zero, vload16(0, c + i + sz) - ci, (m & 16) != 0);
-  s += select(zero, vload16(0, c + i - sz) - ci, (m & 32) != 0);
+  const int16 o0 = (m & 1) != 0, o1 = (m & 2) != 0, o2 = (m & 4) != 0, o3 = (m & 8) != 0, o4 = (m & 16) != 0,
+              o5 = (m & 32) != 0;
+  s += select(zero, shuffle2(C, N, (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)) - ci, o0);
+  s += select(zero, shuffle2(P, C, (uint16)(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30)) - ci, o1);
+  s += select(zero, vload16(0, c + i + sy) - ci, o2);
+  s += select(zero, vload16(0, c + i - sy) - ci, o3);
+  s += select(zero, vload16(0, c + i + sz) - ci, o4);
+  s += select(zero, vload16(0, c + i - sz) - ci, o5);
+  *nopen = -(o0 + o1 + o2 + o3 + o4 + o5); /* each test is -1 where true */
   return s;
 }
 
@@ -131,70 +140,88 @@ inline float coarse_update(tb_kp_field fk, float dscale, __global const float4 *
   return (rhs + d * off) / (fk.decay_per_day * N + d * fsum);
 }
 
+/* The fine residual along one row (x in [0, nx)), added into the level-1
+ * right-hand side row rf (each coarse cell adds its even child, then its
+ * odd one) and into the sums of r^2 and c^2 over inside voxels: sixteen
+ * lanes for whole blocks (lanes outside the organ add +0), one scalar sum
+ * for the rest. r_i = S_i - k c_i + D sum_j (c_j - c_i). */
+inline void residual_row(__constant tb_kdomain *dom, __global const uchar *faces, __global const float *cf,
+                         __global const float *sf, float k, float D, int i0, int vec, __global float *rf,
+                         float16 *rr16, float16 *cc16, float *rr, float *cc) {
+  const float16 zero = (float16)(0.0f);
+  int x = 0;
+  if (vec && TB_VW <= dom->nx) {
+    float16 P = vload16(0, cf + i0 - TB_VW), ci = vload16(0, cf + i0);
+    for (; x + TB_VW <= dom->nx; x += TB_VW) {
+      const int i = i0 + x;
+      const float16 N = vload16(0, cf + i + TB_VW);
+      const int16 m = convert_int16(vload16(0, faces + i));
+      const int16 in = (m & (int)TB_FACE_INSIDE) != 0;
+      int16 nopen;
+      const float16 r = select(
+          zero, vload16(0, sf + i) - k * ci + D * fine_nb_diff16(P, ci, N, cf, i, m, dom->sy, dom->sz, &nopen), in);
+      float8 acc = vload8(0, rf + (x >> 1));
+      acc += r.even;
+      acc += r.odd;
+      vstore8(acc, 0, rf + (x >> 1));
+      *rr16 += r * r;
+      *cc16 += select(zero, ci * ci, in);
+      P = ci;
+      ci = N;
+    }
+  }
+  for (int i = i0 + x; x < dom->nx; x++, i++) {
+    uint m = faces[i];
+    if (!(m & TB_FACE_INSIDE)) continue;
+    float ci = cf[i];
+    float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
+    rf[x >> 1] += r;
+    *rr += r * r;
+    *cc += ci * ci;
+  }
+}
+
+/* Level-1 row (Y, Z) of field f: its right-hand side (the residual of the
+ * four fine rows beneath it, summed) and its sums of r^2 and c^2, in a
+ * fixed order whatever the launch. */
+inline void residual_coarse_row(__constant tb_kdomain *dom, __global const uchar *faces, __global const float *cf,
+                                __global const float *sf, float k, float D, int cnx, int cny, int cnz, int Y,
+                                int Z, __global float *rf1, __global float *norms, int f) {
+  const int rows1 = cny * cnz, row = Y + cny * Z;
+  __global float *rf = rf1 + level_index(cnx, cny, 0, Y, Z);
+  float16 rr16 = (float16)(0.0f), cc16 = (float16)(0.0f);
+  float rr = 0.0f, cc = 0.0f;
+  for (int X = 0; X < cnx; X++) rf[X] = 0.0f;
+  for (int dz = 0; dz < 2; dz++)
+    for (int dy = 0; dy < 2; dy++) {
+      int y = 2 * Y + dy, z = 2 * Z + dz;
+      if (y >= dom->ny || z >= dom->nz) continue;
+      residual_row(dom, faces, cf, sf, k, D, local_index(dom, 0, y, z), fine_row_vectorisable(dom, z), rf, &rr16,
+                   &cc16, &rr, &cc);
+    }
+  const float8 r8 = rr16.lo + rr16.hi, c8 = cc16.lo + cc16.hi;
+  const float4 r4 = r8.lo + r8.hi, c4 = c8.lo + c8.hi;
+  const float2 r2 = r4.lo + r4.hi, c2 = c4.lo + c4.hi;
+  norms[(size_t)(2 * f) * (size_t)rows1 + row] = rr + (r2.x + r2.y); /* column 2f: r^2, 2f+1: c^2 */
+  norms[(size_t)(2 * f + 1) * (size_t)rows1 + row] = cc + (c2.x + c2.y);
+}
+
 /* Fine level: residual of every active field, summed into the level-1
  * right-hand side, and each coarse row's sums of r^2 and c^2 (inside
  * voxels) for the convergence test. One work-item per coarse row on every
  * device, streaming the four fine rows beneath it, so the sums' order (and
- * with it the number of cycles) never depends on the launch shape.
- * r_i = S_i - k c_i + D sum_j (c_j - c_i). */
+ * with it the number of cycles) never depends on the launch shape. */
 __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
                                int nf, __global const uchar *faces, __global const float *c,
                                __global const float *src, int fs, int cnx, int cny, int cnz,
                                __global float *rhs1, __global float *norms) {
   const int Y = (int)get_global_id(0), Z = (int)get_global_id(1);
   if (Y >= cny || Z >= cnz) return;
-  const int n1 = cnx * cny * cnz, I0 = level_index(cnx, cny, 0, Y, Z);
-  const int rows1 = cny * cnz, row = Y + cny * Z;
-  const float16 zero = (float16)(0.0f);
+  const int n1 = cnx * cny * cnz;
   for (int f = 0; f < nf; f++) {
     if (!active[f]) continue;
-    const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
-    __global const float *cf = c + (size_t)f * (size_t)fs;
-    __global const float *sf = src + (size_t)f * (size_t)fs;
-    __global float *rf = rhs1 + (size_t)f * (size_t)n1 + I0;
-    /* r^2 and c^2 in sixteen lanes (whole blocks of 16 voxels) and one
-     * scalar sum (the rest), added in a fixed order at the end. */
-    float16 rr16 = zero, cc16 = zero;
-    float rr = 0.0f, cc = 0.0f;
-    for (int X = 0; X < cnx; X++) rf[X] = 0.0f;
-    for (int dz = 0; dz < 2; dz++)
-      for (int dy = 0; dy < 2; dy++) {
-        int y = 2 * Y + dy, z = 2 * Z + dz;
-        if (y >= dom->ny || z >= dom->nz) continue;
-        const int i0 = local_index(dom, 0, y, z);
-        int x = 0;
-        if (fine_row_vectorisable(dom, z))
-          for (; x + TB_VW <= dom->nx; x += TB_VW) {
-            /* Each coarse cell adds its even child, then its odd one, as
-             * the scalar loop does; lanes outside the organ add +0. */
-            const int i = i0 + x;
-            const int16 m = convert_int16(vload16(0, faces + i));
-            const int16 in = (m & (int)TB_FACE_INSIDE) != 0;
-            const float16 ci = vload16(0, cf + i);
-            const float16 r =
-                select(zero, vload16(0, sf + i) - k * ci + D * fine_nb_diff16(cf, i, m, dom->sy, dom->sz, ci), in);
-            float8 acc = vload8(0, rf + (x >> 1));
-            acc += r.even;
-            acc += r.odd;
-            vstore8(acc, 0, rf + (x >> 1));
-            rr16 += r * r;
-            cc16 += select(zero, ci * ci, in);
-          }
-        for (int i = i0 + x; x < dom->nx; x++, i++) {
-          uint m = faces[i];
-          if (!(m & TB_FACE_INSIDE)) continue;
-          float ci = cf[i];
-          float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
-          rf[x >> 1] += r;
-          rr += r * r;
-          cc += ci * ci;
-        }
-      }
-    const float8 r8 = rr16.lo + rr16.hi, c8 = cc16.lo + cc16.hi;
-    const float4 r4 = r8.lo + r8.hi, c4 = c8.lo + c8.hi;
-    const float2 r2 = r4.lo + r4.hi, c2 = c4.lo + c4.hi;
-    norms[(size_t)(2 * f) * (size_t)rows1 + row] = rr + (r2.x + r2.y); /* column 2f: r^2, 2f+1: c^2 */
-    norms[(size_t)(2 * f + 1) * (size_t)rows1 + row] = cc + (c2.x + c2.y);
+    residual_coarse_row(dom, faces, c + (size_t)f * (size_t)fs, src + (size_t)f * (size_t)fs, fk[f].decay_per_day,
+                        fk[f].coupling_per_day, cnx, cny, cnz, Y, Z, rhs1 + (size_t)f * (size_t)n1, norms, f);
   }
 }
 
@@ -231,8 +258,50 @@ __kernel void mg_restrict(__constant tb_kp_field *fk, __global const int *active
   }
 }
 
-/* One colour of red-black Gauss-Seidel on the fine level (projected onto
- * c >= 0: concentrations are non-negative, and so is the exact solution). */
+/* One colour of red-black Gauss-Seidel on the fine level along x in
+ * [xa, xb) of one row (xa even; projected onto c >= 0: concentrations are
+ * non-negative, and so is the exact solution); par: the colour's voxels
+ * are x = par mod 2. Blocks of sixteen compute both colours and store the
+ * colour's lanes; the other lanes store back what they read (no other
+ * work-item writes them while this colour runs). */
+inline void smooth_row(__constant tb_kdomain *dom, __global const uchar *faces, __global float *cf,
+                       __global const float *sf, float k, float D, int i0, int xa, int xb, int par, int vec) {
+  int x = xa;
+  if (vec && xa + TB_VW <= xb) {
+    /* The other colour's lanes of P and C are what memory holds: this
+     * colour's stores leave them as they were. */
+    const int16 mine = lane_parity(xa - par) == 0;
+    float16 P = vload16(0, cf + i0 + xa - TB_VW), ci = vload16(0, cf + i0 + xa);
+    for (; x + TB_VW <= xb; x += TB_VW) {
+      const int i = i0 + x;
+      const float16 N = vload16(0, cf + i + TB_VW);
+      const int16 m = convert_int16(vload16(0, faces + i));
+      int16 nopen;
+      const float16 r =
+          vload16(0, sf + i) - k * ci + D * fine_nb_diff16(P, ci, N, cf, i, m, dom->sy, dom->sz, &nopen);
+      const float16 u = fmax(ci + r / (k + D * convert_float16(nopen)), 0.0f);
+      vstore16(select(ci, u, mine & ((m & (int)TB_FACE_INSIDE) != 0)), 0, cf + i);
+      P = ci;
+      ci = N;
+    }
+  }
+  for (x += (x & 1) != par; x < xb; x += 2) {
+    const int i = i0 + x;
+    uint m = faces[i];
+    if (!(m & TB_FACE_INSIDE)) continue;
+    float ci = cf[i];
+    float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
+    cf[i] = fmax(ci + r / (k + D * (float)popcount(m & 63u)), 0.0f);
+  }
+}
+
+inline int color_parity(__constant tb_kdomain *dom, int color, int y, int z) {
+  return (color + dom->ox + dom->oy + dom->oz + y + z) & 1;
+}
+
+/* One colour of red-black Gauss-Seidel on the fine level, every active
+ * field: field by field over the item's rows (on CPUs a whole plane, so
+ * one field's planes stay in cache). */
 __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
                              int nf, __global const uchar *faces, __global float *c, __global const float *src,
                              int fs, int color) {
@@ -243,38 +312,13 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
   if (z >= dom->nz || p0 >= npairs) return;
   const int xa = 2 * p0, xb = min(2 * (p0 + chunk), dom->nx);
   const int vec = fine_row_vectorisable(dom, z);
-  /* Field by field over the item's rows: one field's planes stay in cache. */
   for (int f = 0; f < nf; f++) {
-  if (!active[f]) continue;
-  const float k = fk[f].decay_per_day, D = fk[f].coupling_per_day;
-  __global float *cf = c + (size_t)f * (size_t)fs;
-  __global const float *sf = src + (size_t)f * (size_t)fs;
-  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
-    const int par = (color + dom->ox + dom->oy + dom->oz + y + z) & 1; /* the colour's voxels: x = par mod 2 */
-    const int i0 = local_index(dom, 0, y, z);
-    int x = xa;
-    if (vec) {
-      /* Lanes of the other colour or outside the organ store back what
-       * they read: no other work-item writes them in this launch. */
-      const int16 mine = lane_parity(xa - par) == 0;
-      for (; x + TB_VW <= xb; x += TB_VW) {
-        const int i = i0 + x;
-        const int16 m = convert_int16(vload16(0, faces + i));
-        const float16 ci = vload16(0, cf + i);
-        const float16 r = vload16(0, sf + i) - k * ci + D * fine_nb_diff16(cf, i, m, dom->sy, dom->sz, ci);
-        const float16 u = fmax(ci + r / (k + D * convert_float16(popcount(m & 63))), 0.0f);
-        vstore16(select(ci, u, mine & ((m & (int)TB_FACE_INSIDE) != 0)), 0, cf + i);
-      }
-    }
-    for (x += (x & 1) != par; x < xb; x += 2) {
-      const int i = i0 + x;
-      uint m = faces[i];
-      if (!(m & TB_FACE_INSIDE)) continue;
-      float ci = cf[i];
-      float r = sf[i] - k * ci + D * fine_nb_diff(cf, i, m, dom->sy, dom->sz, ci);
-      cf[i] = fmax(ci + r / (k + D * (float)popcount(m & 63u)), 0.0f);
-    }
-  }
+    if (!active[f]) continue;
+    __global float *cf = c + (size_t)f * (size_t)fs;
+    __global const float *sf = src + (size_t)f * (size_t)fs;
+    for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1))
+      smooth_row(dom, faces, cf, sf, fk[f].decay_per_day, fk[f].coupling_per_day, local_index(dom, 0, y, z), xa, xb,
+                 color_parity(dom, color, y, z), vec);
   }
 }
 
@@ -357,6 +401,28 @@ inline float prolong_at(__global const float *cc, prolong_row pr, int cnx, int x
  * parent cell: with three smoothing sweeps after it, this needs no more
  * cycles than trilinear weights here (measured: 2.0 per step at 96^3 either
  * way, and fewer on test_signals' masked organ) at a quarter of the cost. */
+inline void inject_row(__global const uchar *faces, __global float *cf, __global const float *cc, int i0, int x0,
+                        int x1) {
+  int x = x0;
+  if (x & 1) { /* blocks start on an even x: lanes 2j and 2j + 1 share parent j */
+    if (faces[i0 + x] & TB_FACE_INSIDE) cf[i0 + x] = fmax(cf[i0 + x] + cc[x >> 1], 0.0f);
+    x++;
+  }
+  for (; x + TB_VW <= x1; x += TB_VW) {
+    const float8 e = vload8(0, cc + (x >> 1));
+    const float16 ee = shuffle(e, (uint16)(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+    const int16 in = (convert_int16(vload16(0, faces + i0 + x)) & (int)TB_FACE_INSIDE) != 0;
+    const float16 cv = vload16(0, cf + i0 + x);
+    vstore16(select(cv, fmax(cv + ee, 0.0f), in), 0, cf + i0 + x);
+  }
+  for (; x < x1; x++)
+    if (faces[i0 + x] & TB_FACE_INSIDE) cf[i0 + x] = fmax(cf[i0 + x] + cc[x >> 1], 0.0f);
+}
+
+inline __global const float *parent_row(__global const float *c1f, int cnx, int cny, int y, int z) {
+  return c1f + cnx * ((y >> 1) + cny * (z >> 1));
+}
+
 __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *active, int nf,
                               __global const uchar *faces, __global float *c, int fs, int cnx, int cny, int cnz,
                               __global const float *c1) {
@@ -368,25 +434,9 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
   const int n1 = cnx * cny * cnz;
   for (int f = 0; f < nf; f++) {
     if (!active[f]) continue;
-    __global float *cf = c + (size_t)f * (size_t)fs;
-    for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1)) {
-      const int i0 = local_index(dom, 0, y, z);
-      __global const float *cc = c1 + (size_t)f * (size_t)n1 + cnx * ((y >> 1) + cny * (z >> 1));
-      int x = x0;
-      if (x & 1) { /* blocks start on an even x: lanes 2j and 2j + 1 share parent j */
-        if (faces[i0 + x] & TB_FACE_INSIDE) cf[i0 + x] = fmax(cf[i0 + x] + cc[x >> 1], 0.0f);
-        x++;
-      }
-      for (; x + TB_VW <= x1; x += TB_VW) {
-        const float8 e = vload8(0, cc + (x >> 1));
-        const float16 ee = shuffle(e, (uint16)(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
-        const int16 in = (convert_int16(vload16(0, faces + i0 + x)) & (int)TB_FACE_INSIDE) != 0;
-        const float16 cv = vload16(0, cf + i0 + x);
-        vstore16(select(cv, fmax(cv + ee, 0.0f), in), 0, cf + i0 + x);
-      }
-      for (; x < x1; x++)
-        if (faces[i0 + x] & TB_FACE_INSIDE) cf[i0 + x] = fmax(cf[i0 + x] + cc[x >> 1], 0.0f);
-    }
+    for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1))
+      inject_row(faces, c + (size_t)f * (size_t)fs, parent_row(c1 + (size_t)f * (size_t)n1, cnx, cny, y, z),
+                  local_index(dom, 0, y, z), x0, x1);
   }
 }
 
