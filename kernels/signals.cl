@@ -34,27 +34,6 @@
  * A reach of several hundred µm costs the same as a short one: the coarse
  * levels carry the long-range part. */
 
-/* Work-items walk runs of one colour along x: item g of a row handles
- * pairs [g chunk, (g + 1) chunk), voxel x = 2 pair + parity. */
-#define TB_FOR_COLOR(nx_, ny_, nz_, parity0, x, y, z)                                  \
-  const int npairs_ = ((nx_) + 1) / 2;                                                \
-  const int chunk_ = (npairs_ + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
-  const int p0_ = (int)get_global_id(0) * chunk_;                                     \
-  if (p0_ >= npairs_) return;                                                         \
-  const int xend_ = min(2 * (p0_ + chunk_), (nx_));                                   \
-  for (int z = (int)get_global_id(2); z < (nz_); z += (int)get_global_size(2))        \
-    for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))      \
-      for (int x = 2 * p0_ + (((parity0) + y + z) & 1); x < xend_; x += 2)
-
-/* Row-structured loop over an arbitrary level's extent. */
-#define TB_FOR_LEVEL(nx_, ny_, nz_, x, y, z)                                           \
-  const int chunk_ = ((nx_) + (int)get_global_size(0) - 1) / (int)get_global_size(0); \
-  const int x0_ = (int)get_global_id(0) * chunk_;                                     \
-  if (x0_ >= (nx_)) return;                                                           \
-  for (int z = (int)get_global_id(2); z < (nz_); z += (int)get_global_size(2))        \
-    for (int y = (int)get_global_id(1); y < (ny_); y += (int)get_global_size(1))      \
-      for (int x = x0_; x < min(x0_ + chunk_, (nx_)); x++)
-
 /* Fine-level geometry, one byte per voxel (computed once: the organ does
  * not change): bit k set when face k (+x, -x, +y, -y, +z, -z) opens onto
  * a voxel inside the organ, bit 6 when the voxel itself is inside. */
@@ -114,24 +93,57 @@ inline int16 lane_parity(int x0) {
 
 inline int level_index(int nx, int ny, int x, int y, int z) { return x + nx * (y + ny * z); }
 
-/* Coarse cell operator pieces: geo = (N, F+x, F+y, F+z). */
-inline float coarse_offdiag_sum(__global const float4 *geo, __global const float *c, int nx, int ny, int nz, int x,
+/* Coarse cell operator pieces. geo holds four planes of n cells: N (the
+ * inside fine voxels), then F+x, F+y, F+z (the open fine faces towards the
+ * next cell). F is 0 on the grid's faces. */
+inline float coarse_offdiag_sum(__global const float *geo, __global const float *c, int nx, int ny, int nz, int x,
                                 int y, int z, int I, float *fsum) {
-  float4 g = geo[I];
+  const int n = nx * ny * nz, sxy = nx * ny;
+  __global const float *gx = geo + n, *gy = geo + 2 * n, *gz = geo + 3 * n;
   float s = 0.0f, fs = 0.0f;
-  if (x + 1 < nx) { s += g.y * c[I + 1]; fs += g.y; }
-  if (x > 0) { float a = geo[I - 1].y; s += a * c[I - 1]; fs += a; }
-  if (y + 1 < ny) { s += g.z * c[I + nx]; fs += g.z; }
-  if (y > 0) { float a = geo[I - nx].z; s += a * c[I - nx]; fs += a; }
-  if (z + 1 < nz) { s += g.w * c[I + nx * ny]; fs += g.w; }
-  if (z > 0) { float a = geo[I - nx * ny].w; s += a * c[I - nx * ny]; fs += a; }
+  if (x + 1 < nx) { float a = gx[I]; s += a * c[I + 1]; fs += a; }
+  if (x > 0) { float a = gx[I - 1]; s += a * c[I - 1]; fs += a; }
+  if (y + 1 < ny) { float a = gy[I]; s += a * c[I + nx]; fs += a; }
+  if (y > 0) { float a = gy[I - nx]; s += a * c[I - nx]; fs += a; }
+  if (z + 1 < nz) { float a = gz[I]; s += a * c[I + sxy]; fs += a; }
+  if (z > 0) { float a = gz[I - sxy]; s += a * c[I - sxy]; fs += a; }
+  *fsum = fs;
+  return s;
+}
+
+/* The same for sixteen cells of a row (P, C, N: the blocks before, at and
+ * after them). Where the scalar code skips a face on the grid's boundary
+ * the lanes add F = 0 times a finite value: fma(0, c, s) = s, the same bits. */
+inline float16 coarse_offdiag_sum16(__global const float *geo, float16 P, float16 C, float16 N,
+                                    __global const float *c, int nx, int ny, int nz, int I, float16 *fsum) {
+  const int n = nx * ny * nz, sxy = nx * ny;
+  __global const float *gx = geo + n, *gy = geo + 2 * n, *gz = geo + 3 * n;
+  float16 s = (float16)(0.0f), fs = (float16)(0.0f), a;
+  a = vload16(0, gx + I);
+  s += a * shuffle2(C, N, (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16));
+  fs += a;
+  a = vload16(0, gx + I - 1);
+  s += a * shuffle2(P, C, (uint16)(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30));
+  fs += a;
+  a = vload16(0, gy + I);
+  s += a * vload16(0, c + I + nx);
+  fs += a;
+  a = vload16(0, gy + I - nx);
+  s += a * vload16(0, c + I - nx);
+  fs += a;
+  a = vload16(0, gz + I);
+  s += a * vload16(0, c + I + sxy);
+  fs += a;
+  a = vload16(0, gz + I - sxy);
+  s += a * vload16(0, c + I - sxy);
+  fs += a;
   *fsum = fs;
   return s;
 }
 
 /* Gauss-Seidel update of coarse cell I: (rhs + d sum F C_J) / (k N + d sum F),
  * d = D 2^-level; from_zero: the neighbours' corrections are still 0. */
-inline float coarse_update(tb_kp_field fk, float dscale, __global const float4 *geo, __global const float *cf, float rhs,
+inline float coarse_update(tb_kp_field fk, float dscale, __global const float *geo, __global const float *cf, float rhs,
                            float N, int nx, int ny, int nz, int x, int y, int z, int I, int from_zero) {
   float fsum;
   float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
@@ -139,6 +151,10 @@ inline float coarse_update(tb_kp_field fk, float dscale, __global const float4 *
   float d = fk.coupling_per_day * dscale;
   return (rhs + d * off) / (fk.decay_per_day * N + d * fsum);
 }
+
+/* Rows of a coarse level that the sixteen-cell blocks may take: their
+ * +-z neighbours lie inside the arrays. */
+inline int coarse_row_vectorisable(int nx, int ny, int nz, int z) { return z >= 1 && z + 2 <= nz && nx >= TB_VW; }
 
 /* The fine residual along one row (x in [0, nx)), added into the level-1
  * right-hand side row rf (each coarse cell adds its even child, then its
@@ -225,37 +241,68 @@ __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_fiel
   }
 }
 
+/* The residual of a coarse level's correction equation along x in
+ * [xa, xb) of one row (xa even), added into the coarser right-hand side
+ * row rc: each coarser cell adds its even child, then its odd one, and
+ * cells outside the organ (N = 0) add +0. */
+inline void coarse_residual_row(tb_kp_field fk, float dscale, __global const float *geo, __global const float *cf,
+                                __global const float *rf, int nx, int ny, int nz, int y, int z, int xa, int xb,
+                                __global float *rc) {
+  const float d = fk.coupling_per_day * dscale, k = fk.decay_per_day;
+  const int I0 = level_index(nx, ny, 0, y, z);
+  int x = xa;
+  if (coarse_row_vectorisable(nx, ny, nz, z) && xa + TB_VW <= xb) {
+    float16 P = vload16(0, cf + I0 + xa - TB_VW), C = vload16(0, cf + I0 + xa);
+    for (; x + TB_VW <= xb; x += TB_VW) {
+      const int I = I0 + x;
+      const float16 Nx = vload16(0, cf + I + TB_VW), N = vload16(0, geo + I);
+      float16 fsum;
+      const float16 off = coarse_offdiag_sum16(geo, P, C, Nx, cf, nx, ny, nz, I, &fsum);
+      const float16 r = select((float16)(0.0f), vload16(0, rf + I) - (k * N + d * fsum) * C + d * off, N > 0.0f);
+      float8 acc = vload8(0, rc + (x >> 1));
+      acc += r.even;
+      acc += r.odd;
+      vstore8(acc, 0, rc + (x >> 1));
+      P = C;
+      C = Nx;
+    }
+  }
+  for (; x < xb; x++) {
+    const int I = I0 + x;
+    float N = geo[I];
+    if (N <= 0.0f) continue;
+    float fsum;
+    float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
+    float r = rf[I] - (k * N + d * fsum) * cf[I] + d * off;
+    rc[x >> 1] += r;
+  }
+}
+
 /* Coarse level l (nx x ny x nz) to l+1: residual of the correction
- * equation, summed into the coarser right-hand side. */
+ * equation, summed into the coarser right-hand side; a work-item takes a
+ * run of coarser cells along X and the four rows beneath it. */
 __kernel void mg_restrict(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx,
-                          int ny, int nz, __global const float4 *geo, __global const float *c,
+                          int ny, int nz, __global const float *geo, __global const float *c,
                           __global const float *rhs, int cnx, int cny, int cnz, __global float *rhs_c) {
   const int n = nx * ny * nz, nc = cnx * cny * cnz;
-  TB_FOR_LEVEL(cnx, cny, cnz, X, Y, Z) {
-    const int J = level_index(cnx, cny, X, Y, Z);
-    float acc[TB_MG_MAX_FIELDS];
-    for (int f = 0; f < nf; f++) acc[f] = 0.0f;
-    for (int dz = 0; dz < 2; dz++)
-      for (int dy = 0; dy < 2; dy++)
-        for (int dx = 0; dx < 2; dx++) {
-          int x = 2 * X + dx, y = 2 * Y + dy, z = 2 * Z + dz;
-          if (x >= nx || y >= ny || z >= nz) continue;
-          int I = level_index(nx, ny, x, y, z);
-          float N = geo[I].x;
-          if (N <= 0.0f) continue;
-          for (int f = 0; f < nf; f++) {
-            if (!active[f]) continue;
-            __global const float *cf = c + (size_t)f * (size_t)n;
-            float fsum;
-            float off = coarse_offdiag_sum(geo, cf, nx, ny, nz, x, y, z, I, &fsum);
-            float d = fk[f].coupling_per_day * dscale;
-            float r = rhs[(size_t)f * (size_t)n + I] - (fk[f].decay_per_day * N + d * fsum) * cf[I] + d * off;
-            acc[f] += r;
+  const int chunk = (cnx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+  const int X0 = (int)get_global_id(0) * chunk;
+  if (X0 >= cnx) return;
+  const int X1 = min(X0 + chunk, cnx);
+  for (int Z = (int)get_global_id(2); Z < cnz; Z += (int)get_global_size(2))
+    for (int Y = (int)get_global_id(1); Y < cny; Y += (int)get_global_size(1))
+      for (int f = 0; f < nf; f++) {
+        if (!active[f]) continue;
+        __global float *rc = rhs_c + (size_t)f * (size_t)nc + level_index(cnx, cny, 0, Y, Z);
+        for (int X = X0; X < X1; X++) rc[X] = 0.0f;
+        for (int dz = 0; dz < 2; dz++)
+          for (int dy = 0; dy < 2; dy++) {
+            const int y = 2 * Y + dy, z = 2 * Z + dz;
+            if (y >= ny || z >= nz) continue;
+            coarse_residual_row(fk[f], dscale, geo, c + (size_t)f * (size_t)n, rhs + (size_t)f * (size_t)n, nx, ny,
+                                nz, y, z, 2 * X0, min(2 * X1, nx), rc);
           }
-        }
-    for (int f = 0; f < nf; f++)
-      if (active[f]) rhs_c[(size_t)f * (size_t)nc + J] = acc[f];
-  }
+      }
 }
 
 /* One colour of red-black Gauss-Seidel on the fine level along x in
@@ -322,30 +369,61 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
   }
 }
 
+/* One colour of red-black Gauss-Seidel on a coarse level's correction
+ * along x in [xa, xb) of one row (xa even; the colour's cells are
+ * x = par mod 2), in blocks of sixteen as on the fine level. */
+inline void coarse_smooth_row(tb_kp_field fk, float dscale, __global const float *geo, __global float *cf,
+                              __global const float *rf, int nx, int ny, int nz, int y, int z, int xa, int xb, int par,
+                              int from_zero) {
+  const int I0 = level_index(nx, ny, 0, y, z);
+  int x = xa;
+  if (coarse_row_vectorisable(nx, ny, nz, z) && xa + TB_VW <= xb) {
+    const float d = fk.coupling_per_day * dscale, k = fk.decay_per_day;
+    const int16 mine = lane_parity(xa - par) == 0;
+    float16 P = vload16(0, cf + I0 + xa - TB_VW), C = vload16(0, cf + I0 + xa);
+    for (; x + TB_VW <= xb; x += TB_VW) {
+      const int I = I0 + x;
+      const float16 Nx = vload16(0, cf + I + TB_VW), N = vload16(0, geo + I);
+      float16 fsum;
+      float16 off = coarse_offdiag_sum16(geo, P, C, Nx, cf, nx, ny, nz, I, &fsum);
+      if (from_zero) off = (float16)(0.0f);
+      const float16 u = (vload16(0, rf + I) + d * off) / (k * N + d * fsum);
+      vstore16(select(C, u, mine & (N > 0.0f)), 0, cf + I);
+      P = C;
+      C = Nx;
+    }
+  }
+  for (x += (x & 1) != par; x < xb; x += 2) {
+    const int I = I0 + x;
+    float N = geo[I];
+    if (N <= 0.0f) continue;
+    cf[I] = coarse_update(fk, dscale, geo, cf, rf[I], N, nx, ny, nz, x, y, z, I, from_zero);
+  }
+}
+
 /* One colour of red-black Gauss-Seidel on a coarse level's correction;
  * with from_zero (the first red sweep of a cycle) the correction starts
  * from zero, so neighbours count as 0 and no zeroing pass is needed (the
  * black sweep reads only red cells; cells outside the organ stay 0). */
 __kernel void mg_smooth(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx, int ny,
-                        int nz, __global const float4 *geo, __global float *c, __global const float *rhs,
+                        int nz, __global const float *geo, __global float *c, __global const float *rhs,
                         int color, int from_zero) {
-  const int n = nx * ny * nz;
-  TB_FOR_COLOR(nx, ny, nz, color, x, y, z) {
-    int I = level_index(nx, ny, x, y, z);
-    float N = geo[I].x;
-    if (N <= 0.0f) continue;
-    for (int f = 0; f < nf; f++) {
-      if (!active[f]) continue;
-      __global float *cf = c + (size_t)f * (size_t)n;
-      cf[I] = coarse_update(fk[f], dscale, geo, cf, rhs[(size_t)f * (size_t)n + I], N, nx, ny, nz, x, y, z, I,
-                            from_zero); /* from zero: no stale neighbour values */
-    }
-  }
+  const int n = nx * ny * nz, npairs = (nx + 1) / 2;
+  const int chunk = (npairs + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+  const int p0 = (int)get_global_id(0) * chunk;
+  if (p0 >= npairs) return;
+  const int xa = 2 * p0, xb = min(2 * (p0 + chunk), nx);
+  for (int z = (int)get_global_id(2); z < nz; z += (int)get_global_size(2))
+    for (int y = (int)get_global_id(1); y < ny; y += (int)get_global_size(1))
+      for (int f = 0; f < nf; f++)
+        if (active[f])
+          coarse_smooth_row(fk[f], dscale, geo, c + (size_t)f * (size_t)n, rhs + (size_t)f * (size_t)n, nx, ny, nz, y,
+                            z, xa, xb, (color + y + z) & 1, from_zero);
 }
 
 /* The coarsest level: `sweeps` red-black sweeps in one work-group. */
 __kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx,
-                          int ny, int nz, __global const float4 *geo, __global float *c, __global const float *rhs,
+                          int ny, int nz, __global const float *geo, __global float *c, __global const float *rhs,
                           int sweeps) {
   const int n = nx * ny * nz, lid = (int)get_local_id(0), lsz = (int)get_local_size(0);
   for (int s = 0; s < sweeps; s++)
@@ -353,7 +431,7 @@ __kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active
       for (int I = lid; I < n; I += lsz) {
         int x = I % nx, y = (I / nx) % ny, z = I / (nx * ny);
         if (((x + y + z) & 1) != color) continue;
-        float N = geo[I].x;
+        float N = geo[I];
         if (N <= 0.0f) continue;
         for (int f = 0; f < nf; f++) {
           if (!active[f]) continue;
@@ -440,27 +518,53 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
   }
 }
 
-/* Coarse level l += the level l+1 correction. */
+/* Coarse level l += the level l+1 correction. Blocks of sixteen cells
+ * whose trilinear neighbours need no clamping (2 <= x, x / 2 + 8 < cnx)
+ * gather the coarser values by shuffles and compute what prolong_at
+ * computes, operation for operation. */
+inline void coarse_prolong_block(__global const float *cc, prolong_row pr, int a0, float16 *p) {
+  const uint16 dup = (uint16)(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const uint16 side = (uint16)(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15); /* a - 1 for even x, a + 1 for odd */
+  const float16 A0 = shuffle(vload8(0, cc + pr.b0 + a0), dup), A1 = shuffle(vload8(0, cc + pr.b1 + a0), dup);
+  const float16 A2 = shuffle(vload8(0, cc + pr.b2 + a0), dup), A3 = shuffle(vload8(0, cc + pr.b3 + a0), dup);
+  const float16 B0 = shuffle2(vload8(0, cc + pr.b0 + a0 - 1), vload8(0, cc + pr.b0 + a0 + 1), side);
+  const float16 B1 = shuffle2(vload8(0, cc + pr.b1 + a0 - 1), vload8(0, cc + pr.b1 + a0 + 1), side);
+  const float16 B2 = shuffle2(vload8(0, cc + pr.b2 + a0 - 1), vload8(0, cc + pr.b2 + a0 + 1), side);
+  const float16 B3 = shuffle2(vload8(0, cc + pr.b3 + a0 - 1), vload8(0, cc + pr.b3 + a0 + 1), side);
+  *p = 27.0f * A0 + 9.0f * (B0 + A1 + A2) + 3.0f * (B1 + B2 + A3) + B3;
+}
+
 __kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int nz, __global const uchar *wsum,
                          __global float *c, int cnx, int cny, int cnz, __global const float *c_c) {
   const int chunk = (nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
   if (x0 >= nx) return;
-  for (int z = (int)get_global_id(2); z < nz; z += (int)get_global_size(2))
-  for (int y = (int)get_global_id(1); y < ny; y += (int)get_global_size(1)) {
   const int x1 = min(x0 + chunk, nx);
   const int n = nx * ny * nz, nc = cnx * cny * cnz;
-  const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
-  for (int f = 0; f < nf; f++) {
-    if (!active[f]) continue;
-    __global const float *cc = c_c + (size_t)f * (size_t)nc;
-    __global float *cf = c + (size_t)f * (size_t)n;
-    for (int x = x0; x < x1; x++) {
-      int I = level_index(nx, ny, x, y, z);
-      uint w = wsum[I];
-      if (w) cf[I] += prolong_at(cc, pr, cnx, x) / (float)w;
+  for (int z = (int)get_global_id(2); z < nz; z += (int)get_global_size(2))
+    for (int y = (int)get_global_id(1); y < ny; y += (int)get_global_size(1)) {
+      const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
+      const int I0 = level_index(nx, ny, 0, y, z);
+      for (int f = 0; f < nf; f++) {
+        if (!active[f]) continue;
+        __global const float *cc = c_c + (size_t)f * (size_t)nc;
+        __global float *cf = c + (size_t)f * (size_t)n;
+        int x = x0;
+        for (; x < x1 && (x < 2 || (x & 1)); x++) {
+          uint w = wsum[I0 + x];
+          if (w) cf[I0 + x] += prolong_at(cc, pr, cnx, x) / (float)w;
+        }
+        for (; x + TB_VW <= x1 && (x >> 1) + 8 < cnx; x += TB_VW) {
+          float16 p;
+          coarse_prolong_block(cc, pr, x >> 1, &p);
+          const uchar16 w = vload16(0, wsum + I0 + x);
+          const float16 cv = vload16(0, cf + I0 + x);
+          vstore16(select(cv, cv + p / convert_float16(w), convert_int16(w) != 0), 0, cf + I0 + x);
+        }
+        for (; x < x1; x++) {
+          uint w = wsum[I0 + x];
+          if (w) cf[I0 + x] += prolong_at(cc, pr, cnx, x) / (float)w;
+        }
+      }
     }
-  }
-  }
 }
-

@@ -178,6 +178,21 @@ static void coarsen_geometry(const float *g, int nx, int ny, int nz, float *gc, 
       }
 }
 
+/* The device holds a level's geometry as four planes of n cells (N, F+x,
+ * F+y, F+z: kernels/signals.cl coarse_offdiag_sum), which rows of cells
+ * load sixteen at a time; the host builds it as (N, F+x, F+y, F+z) per cell. */
+static tb_status write_geometry_planes(tb_device *dev, tb_buf *b, const float *g, size_t n) {
+  tb_status st = TB_OK;
+  float *planes = malloc(n * 4 * sizeof(float));
+  CHECK(planes, TB_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++)
+    for (size_t q = 0; q < 4; q++) planes[q * n + i] = g[4 * i + q];
+  st = tb_dev_write(dev, b, 0, n * 4 * sizeof(float), planes);
+cleanup:
+  free(planes);
+  return st;
+}
+
 static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   tb_status st = TB_OK;
   signals *o = calloc(1, sizeof *o);
@@ -248,7 +263,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   for (int32_t l = 1; l < o->nlevels; l++) {
     coarsen_geometry(g[l - 1], L[l - 1].nx, L[l - 1].ny, L[l - 1].nz, g[l], L[l].nx, L[l].ny, L[l].nz);
     TRY(tb_dev_alloc(dev, (size_t)L[l].n * 4 * sizeof(float), &L[l].geo));
-    TRY(tb_dev_write(dev, L[l].geo, 0, (size_t)L[l].n * 4 * sizeof(float), g[l]));
+    TRY(write_geometry_planes(dev, L[l].geo, g[l], (size_t)L[l].n));
     char cn[64], rn[64];
     level_names(l, cn, rn, sizeof cn);
     TRY(tb_sim_array(s, cn, &L[l].c));
