@@ -234,7 +234,9 @@ __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_fiel
   const int Y = (int)get_global_id(0), Z = (int)get_global_id(1);
   if (Y >= cny || Z >= cnz) return;
   const int n1 = cnx * cny * cnz;
-  for (int f = 0; f < nf; f++) {
+  /* Fields along the launch's third dimension (one per work-item there):
+   * each field's planes stream through the cache once. */
+  for (int f = (int)get_global_id(2); f < nf; f += (int)get_global_size(2)) {
     if (!active[f]) continue;
     residual_coarse_row(dom, faces, c + (size_t)f * (size_t)fs, src + (size_t)f * (size_t)fs, fk[f].decay_per_day,
                         fk[f].coupling_per_day, cnx, cny, cnz, Y, Z, rhs1 + (size_t)f * (size_t)n1, norms, f);

@@ -300,8 +300,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(tb_sim_kernel(s, "mg_prolong_fine", &L[0].prolong));
   TRY(TB_BIND(L[0].prolong, TB_BUF(dom), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces), TB_BUF(fields),
               TB_I32(fs), TB_I32(L[1].nx), TB_I32(L[1].ny), TB_I32(L[1].nz), TB_BUF(L[1].c)));
-  /* One work-item per level-1 row on every device (mg_restrict_fine). */
-  L[0].items = (tb_shape){2, 0, {(size_t)L[1].ny, (size_t)L[1].nz, 1}, {1, 1, 1}};
+  /* One work-item per level-1 row and field on every device (mg_restrict_fine). */
+  L[0].items = (tb_shape){3, 0, {(size_t)L[1].ny, (size_t)L[1].nz, (size_t)nf}, {1, 1, 1}};
   tb_dev_shape_planes(dev, L[0].nx, L[0].ny, L[0].nz, &L[0].rows);
   tb_dev_shape_planes(dev, (L[0].nx + 1) / 2, L[0].ny, L[0].nz, &L[0].pairs);
   for (int32_t l = 1; l < o->nlevels; l++) {
