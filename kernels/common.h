@@ -161,3 +161,26 @@ inline float mix_birth_day(float birth, float f, float t_mid, float inc, float k
   float x = fmax(f / (f + inc) * expm1(-k_per_day * age), -1.0f + 1e-7f);
   return t_mid + log1p(x) / k_per_day;
 }
+
+/* tb_philox4x32 (shared.h) for sixteen counters at once, c1 = c1_0 + lane:
+ * the same integer operations lane by lane, so the same words. out[w]
+ * holds word w of the sixteen draws. */
+inline void tb_philox4x32_16(uint c0s, uint c1_0, uint c2s, uint c3s, uint k0, uint k1, uint16 out[4]) {
+  uint16 c0 = (uint16)(c0s), c2 = (uint16)(c2s), c3 = (uint16)(c3s);
+  uint16 c1 = (uint16)(c1_0) + (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int r = 0; r < 10; r++) {
+    const uint16 hi0 = mul_hi((uint16)(0xD2511F53u), c0), lo0 = (uint16)(0xD2511F53u) * c0;
+    const uint16 hi1 = mul_hi((uint16)(0xCD9E8D57u), c2), lo1 = (uint16)(0xCD9E8D57u) * c2;
+    const uint16 n0 = hi1 ^ c1 ^ (uint16)(k0), n2 = hi0 ^ c3 ^ (uint16)(k1);
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
+}

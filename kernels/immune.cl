@@ -137,13 +137,47 @@ __kernel void immune_sources(__constant tb_kdomain *dom, __constant tb_kp_immune
   const float opg = kp->b_opg_pM_per_day * kp->b_cell_scale * s.b_cell;
   const float tnf = kp->tnf_decay_per_day * s.tnf, il17 = kp->il17_decay_per_day * s.il17,
               il6 = kp->il6_decay_per_day * s.il6;
-  TB_FOR_ROW(dom, x, y, z, i) {
+  const float w_near = 1.0f + kp->surface_weight;
+  const int z = (int)get_global_id(2);
+  const int chunk = (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+  const int x0 = (int)get_global_id(0) * chunk;
+  if (z >= dom->nz || x0 >= dom->nx) return;
+  const int x1 = min(x0 + chunk, dom->nx);
+  const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
+  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1))
+  for (int x = x0, i = local_index(dom, x0, y, z); x < x1; x++, i++) {
+    if (x + 16 <= x1 && in_grid_interior(dom, x, y, z) && in_grid_interior(dom, x + 15, y, z)) {
+      /* Sixteen voxels at once where all their neighbours are in the grid
+       * (a walk along whole rows, CPUs): the scalar code's operations lane
+       * by lane; lanes that take no source store back what they read. */
+      const float16 m = 1.0f - vload16(0, f + i);
+      const int16 takes = (convert_int16(vload16(0, comp + i)) != TB_COMP_OUTSIDE) & (m > 0.0f);
+      if (any(takes)) {
+        int16 near = (int16)(0);
+        for (int d = 0; d < 6; d++)
+          near |= (vload16(0, f + i + off[d]) >= 0.5f) &
+                  (convert_int16(vload16(0, comp + i + off[d])) == TB_COMP_TRABECULAR);
+        const float16 w = m * select((float16)(1.0f), (float16)(w_near), near);
+        float16 a = vload16(0, src_rankl + i);
+        vstore16(select(a, a + w * rankl, takes), 0, src_rankl + i);
+        a = vload16(0, src_opg + i);
+        vstore16(select(a, a + w * opg, takes), 0, src_opg + i);
+        a = vload16(0, src_tnf + i);
+        vstore16(select(a, a + w * tnf, takes), 0, src_tnf + i);
+        a = vload16(0, src_il17 + i);
+        vstore16(select(a, a + w * il17, takes), 0, src_il17 + i);
+        a = vload16(0, src_il6 + i);
+        vstore16(select(a, a + w * il6, takes), 0, src_il6 + i);
+      }
+      x += 15;
+      i += 15;
+      continue;
+    }
     if (comp[i] == TB_COMP_OUTSIDE) continue;
     float m = 1.0f - f[i];
     if (m <= 0.0f) continue;
     int near_trab = 0;
     if (in_grid_interior(dom, x, y, z)) { /* no bounds tests; marrow beside marrow reads no label */
-      const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
       for (int d = 0; d < 6; d++) {
         int j = i + off[d];
         near_trab |= is_bone(f[j]) && comp[j] == TB_COMP_TRABECULAR;
@@ -155,7 +189,7 @@ __kernel void immune_sources(__constant tb_kdomain *dom, __constant tb_kp_immune
         int j = local_index(dom, xn, yn, zn);
         near_trab |= comp[j] == TB_COMP_TRABECULAR && is_bone(f[j]);
       }
-    float w = m * (near_trab ? 1.0f + kp->surface_weight : 1.0f);
+    float w = m * (near_trab ? w_near : 1.0f);
     src_rankl[i] += w * rankl;
     src_opg[i] += w * opg;
     src_tnf[i] += w * tnf;
