@@ -66,9 +66,10 @@ inline int is_marrow_at(__constant tb_kdomain *dom, __global const float *f, __g
   return comp[j] != TB_COMP_OUTSIDE && !is_bone(f[j]);
 }
 
-/* A remodelable surface voxel: bone with a 6-neighbour of marrow. */
-inline __attribute__((always_inline)) int is_surface(__constant tb_kdomain *dom, __global const float *f, __global const uchar *comp, int x, int y,
-                      int z, int i) {
+/* A remodelable surface voxel: bone with a 6-neighbour of marrow (always
+ * inlined: recruitment calls it for every bone voxel). */
+inline __attribute__((always_inline)) int is_surface(__constant tb_kdomain *dom, __global const float *f,
+                                                     __global const uchar *comp, int x, int y, int z, int i) {
   if (comp[i] == TB_COMP_OUTSIDE || !is_bone(f[i])) return 0;
   if (in_grid_interior(dom, x, y, z)) {
     /* Away from the sample's faces (most voxels): no bounds tests, and a

@@ -526,7 +526,8 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
  * computes, operation for operation. */
 inline void coarse_prolong_block(__global const float *cc, prolong_row pr, int a0, float16 *p) {
   const uint16 dup = (uint16)(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  const uint16 side = (uint16)(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15); /* a - 1 for even x, a + 1 for odd */
+  /* lanes 2j: a - 1 (even x), 2j + 1: a + 1 (odd x) */
+  const uint16 side = (uint16)(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
   const float16 A0 = shuffle(vload8(0, cc + pr.b0 + a0), dup), A1 = shuffle(vload8(0, cc + pr.b1 + a0), dup);
   const float16 A2 = shuffle(vload8(0, cc + pr.b2 + a0), dup), A3 = shuffle(vload8(0, cc + pr.b3 + a0), dup);
   const float16 B0 = shuffle2(vload8(0, cc + pr.b0 + a0 - 1), vload8(0, cc + pr.b0 + a0 + 1), side);
