@@ -26,8 +26,10 @@
  *    work-item walks whole planes, field by field (one field's planes stay
  *    in cache), in blocks of sixteen voxels (both colours computed, the
  *    colour's stored: one vector instruction per operation).
- *  - Coarsening goes down to a single cell, solved exactly by a sweep in
- *    one work-group (barriers between colours).
+ *  - Coarsening goes down to a single cell, solved exactly by sweeps in
+ *    one work-group (barriers between colours). The small levels (up to
+ *    16^3 cells) run in that one launch as well, down and up again
+ *    (mg_small_levels): they cost launches, not work.
  *  - The residual of the fine level is computed once per cycle, restricted
  *    at the same time, and its norms per field (sum r^2, sum c^2 per
  *    coarse row) reduced on the device in a fixed order.
@@ -423,10 +425,11 @@ __kernel void mg_smooth(__constant tb_kp_field *fk, __global const int *active, 
                             z, xa, xb, (color + y + z) & 1, from_zero);
 }
 
-/* The coarsest level: `sweeps` red-black sweeps in one work-group. */
-__kernel void mg_coarsest(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx,
-                          int ny, int nz, __global const float *geo, __global float *c, __global const float *rhs,
-                          int sweeps) {
+/* The coarsest level: `sweeps` red-black sweeps by the work-items of one
+ * work-group (barriers between colours). */
+inline void coarsest_sweeps(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx,
+                            int ny, int nz, __global const float *geo, __global float *c, __global const float *rhs,
+                            int sweeps) {
   const int n = nx * ny * nz, lid = (int)get_local_id(0), lsz = (int)get_local_size(0);
   for (int s = 0; s < sweeps; s++)
     for (int color = 0; color < 2; color++) {
@@ -537,37 +540,118 @@ inline void coarse_prolong_block(__global const float *cc, prolong_row pr, int a
   *p = 27.0f * A0 + 9.0f * (B0 + A1 + A2) + 3.0f * (B1 + B2 + A3) + B3;
 }
 
+/* Level l (nx x ny x nz) += the level l+1 correction along x in [x0, x1)
+ * of row (y, z), every active field. */
+inline void coarse_prolong_row(__global const int *active, int nf, int nx, int ny, int nz,
+                               __global const uchar *wsum, __global float *c, int cnx, int cny, int cnz,
+                               __global const float *c_c, int y, int z, int x0, int x1) {
+  const int n = nx * ny * nz, nc = cnx * cny * cnz;
+  const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
+  const int I0 = level_index(nx, ny, 0, y, z);
+  for (int f = 0; f < nf; f++) {
+    if (!active[f]) continue;
+    __global const float *cc = c_c + (size_t)f * (size_t)nc;
+    __global float *cf = c + (size_t)f * (size_t)n;
+    int x = x0;
+    for (; x < x1 && (x < 2 || (x & 1)); x++) {
+      uint w = wsum[I0 + x];
+      if (w) cf[I0 + x] += prolong_at(cc, pr, cnx, x) / (float)w;
+    }
+    for (; x + TB_VW <= x1 && (x >> 1) + 8 < cnx; x += TB_VW) {
+      float16 p;
+      coarse_prolong_block(cc, pr, x >> 1, &p);
+      const uchar16 w = vload16(0, wsum + I0 + x);
+      const float16 cv = vload16(0, cf + I0 + x);
+      vstore16(select(cv, cv + p / convert_float16(w), convert_int16(w) != 0), 0, cf + I0 + x);
+    }
+    for (; x < x1; x++) {
+      uint w = wsum[I0 + x];
+      if (w) cf[I0 + x] += prolong_at(cc, pr, cnx, x) / (float)w;
+    }
+  }
+}
+
 __kernel void mg_prolong(__global const int *active, int nf, int nx, int ny, int nz, __global const uchar *wsum,
                          __global float *c, int cnx, int cny, int cnz, __global const float *c_c) {
   const int chunk = (nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
   const int x0 = (int)get_global_id(0) * chunk;
   if (x0 >= nx) return;
   const int x1 = min(x0 + chunk, nx);
-  const int n = nx * ny * nz, nc = cnx * cny * cnz;
   for (int z = (int)get_global_id(2); z < nz; z += (int)get_global_size(2))
-    for (int y = (int)get_global_id(1); y < ny; y += (int)get_global_size(1)) {
-      const prolong_row pr = prolong_rows(cnx, cny, cnz, y, z);
-      const int I0 = level_index(nx, ny, 0, y, z);
+    for (int y = (int)get_global_id(1); y < ny; y += (int)get_global_size(1))
+      coarse_prolong_row(active, nf, nx, ny, nz, wsum, c, cnx, cny, cnz, c_c, y, z, x0, x1);
+}
+
+/* The small coarse levels (a few thousand cells and less) in one launch of
+ * one work-group: from the first small level's right-hand side (restricted
+ * by the launch before) down to the coarsest and back, the same operations
+ * on the same rows as the per-level launches of the larger levels, with
+ * barriers between them, so the results are those of separate launches.
+ * Launches, not work, are what these levels cost. Level j of the nsmall:
+ * meta[8 j ...] = (nx, ny, nz, multigrid level, offset of its fields in c
+ * and rhs, of its geometry planes in geo, of its prolongation weights in
+ * wsum). */
+inline void small_smooth(__constant tb_kp_field *fk, __global const int *active, int nf, float dscale, int nx,
+                         int ny, int nz, __global const float *geo, __global float *c, __global const float *rhs,
+                         int sweeps, int from_zero) {
+  const int n = nx * ny * nz, lid = (int)get_local_id(0), lsz = (int)get_local_size(0);
+  for (int k = 0; k < sweeps; k++)
+    for (int color = 0; color < 2; color++) {
+      for (int r = lid; r < ny * nz; r += lsz) {
+        const int y = r % ny, z = r / ny;
+        for (int f = 0; f < nf; f++)
+          if (active[f])
+            coarse_smooth_row(fk[f], dscale, geo, c + (size_t)f * (size_t)n, rhs + (size_t)f * (size_t)n, nx, ny, nz,
+                              y, z, 0, nx, (color + y + z) & 1, from_zero && k == 0 && color == 0);
+      }
+      barrier(CLK_GLOBAL_MEM_FENCE);
+    }
+}
+
+__kernel void mg_small_levels(__constant tb_kp_field *fk, __global const int *active, int nf, int nsmall,
+                              __global const int *meta, __global const float *geo, __global float *c,
+                              __global float *rhs, __global const uchar *wsum, int sweeps, int coarsest) {
+  const int lid = (int)get_local_id(0), lsz = (int)get_local_size(0);
+#define TB_LV(j, q) meta[8 * (j) + (q)]
+  for (int j = 0; j + 1 < nsmall; j++) {
+    const int nx = TB_LV(j, 0), ny = TB_LV(j, 1), nz = TB_LV(j, 2);
+    const int cnx = TB_LV(j + 1, 0), cny = TB_LV(j + 1, 1), cnz = TB_LV(j + 1, 2);
+    const float dscale = ldexp(1.0f, -TB_LV(j, 3));
+    __global const float *g = geo + TB_LV(j, 5);
+    __global float *cj = c + TB_LV(j, 4);
+    __global float *rj = rhs + TB_LV(j, 4);
+    small_smooth(fk, active, nf, dscale, nx, ny, nz, g, cj, rj, sweeps, 1);
+    const int n = nx * ny * nz, nc = cnx * cny * cnz;
+    for (int R = lid; R < cny * cnz; R += lsz) { /* as mg_restrict, one coarser row per step */
+      const int Y = R % cny, Z = R / cny;
       for (int f = 0; f < nf; f++) {
         if (!active[f]) continue;
-        __global const float *cc = c_c + (size_t)f * (size_t)nc;
-        __global float *cf = c + (size_t)f * (size_t)n;
-        int x = x0;
-        for (; x < x1 && (x < 2 || (x & 1)); x++) {
-          uint w = wsum[I0 + x];
-          if (w) cf[I0 + x] += prolong_at(cc, pr, cnx, x) / (float)w;
-        }
-        for (; x + TB_VW <= x1 && (x >> 1) + 8 < cnx; x += TB_VW) {
-          float16 p;
-          coarse_prolong_block(cc, pr, x >> 1, &p);
-          const uchar16 w = vload16(0, wsum + I0 + x);
-          const float16 cv = vload16(0, cf + I0 + x);
-          vstore16(select(cv, cv + p / convert_float16(w), convert_int16(w) != 0), 0, cf + I0 + x);
-        }
-        for (; x < x1; x++) {
-          uint w = wsum[I0 + x];
-          if (w) cf[I0 + x] += prolong_at(cc, pr, cnx, x) / (float)w;
-        }
+        __global float *rc = rhs + TB_LV(j + 1, 4) + (size_t)f * (size_t)nc + level_index(cnx, cny, 0, Y, Z);
+        for (int X = 0; X < cnx; X++) rc[X] = 0.0f;
+        for (int dz = 0; dz < 2; dz++)
+          for (int dy = 0; dy < 2; dy++) {
+            const int y = 2 * Y + dy, z = 2 * Z + dz;
+            if (y >= ny || z >= nz) continue;
+            coarse_residual_row(fk[f], dscale, g, cj + (size_t)f * (size_t)n, rj + (size_t)f * (size_t)n, nx, ny, nz,
+                                y, z, 0, nx, rc);
+          }
       }
     }
+    barrier(CLK_GLOBAL_MEM_FENCE);
+  }
+  {
+    const int j = nsmall - 1;
+    coarsest_sweeps(fk, active, nf, ldexp(1.0f, -TB_LV(j, 3)), TB_LV(j, 0), TB_LV(j, 1), TB_LV(j, 2),
+                    geo + TB_LV(j, 5), c + TB_LV(j, 4), rhs + TB_LV(j, 4), coarsest);
+  }
+  for (int j = nsmall - 2; j >= 0; j--) {
+    const int nx = TB_LV(j, 0), ny = TB_LV(j, 1), nz = TB_LV(j, 2);
+    for (int r = lid; r < ny * nz; r += lsz)
+      coarse_prolong_row(active, nf, nx, ny, nz, wsum + TB_LV(j, 6), c + TB_LV(j, 4), TB_LV(j + 1, 0),
+                         TB_LV(j + 1, 1), TB_LV(j + 1, 2), c + TB_LV(j + 1, 4), r % ny, r / ny, 0, nx);
+    barrier(CLK_GLOBAL_MEM_FENCE);
+    small_smooth(fk, active, nf, ldexp(1.0f, -TB_LV(j, 3)), nx, ny, nz, geo + TB_LV(j, 5), c + TB_LV(j, 4),
+                 rhs + TB_LV(j, 4), sweeps, 0);
+  }
+#undef TB_LV
 }

@@ -24,7 +24,8 @@
 #define SMOOTH_FINE 3   /* post-smoothing sweeps on the fine level (3: fewest passes per step, measured) */
 #define SMOOTH_COARSE 1 /* pre- and post-smoothing sweeps on coarse levels */
 #define COARSEST_SWEEPS 2
-#define SMALL_LEVEL_CELLS 4096 /* coarse levels up to 16^3 run in one work-item on CPUs */
+#define SMALL_LEVEL_CELLS 4096 /* coarse levels up to 16^3 run in one launch (mg_small_levels) */
+#define SMALL_GROUP 64         /* its work-group */
 
 /* The built-in signals: one row each (BioFVM's add_density), reach and
  * turnover from the [signals] section. */
@@ -65,7 +66,9 @@ typedef struct signals {
   tb_buf *b_fk, *active, *norms, *faces;
   tb_reducer *red;
   level lv[MAX_LEVELS];
-  tb_kernel *coarsest;
+  int32_t small; /* the first small level: it and those below run in one launch */
+  tb_buf *small_geo, *small_wsum, *small_meta; /* their geometry, weights and extents, packed */
+  tb_kernel *small_levels;
   tb_shape group;
   double tol[TB_MG_MAX_FIELDS], floor_c, ninside; /* floor_c: the smallest ||c|| the test divides by */
   int32_t max_cycles;
@@ -96,6 +99,14 @@ static int32_t level_extents(const tb_kdomain *d, level *L) {
   return nlevels;
 }
 
+/* The first coarse level of at most SMALL_LEVEL_CELLS cells (the last
+ * level has one). */
+static int32_t first_small_level(const level *L, int32_t nlevels) {
+  int32_t l = 1;
+  while (l + 1 < nlevels && L[l].n > SMALL_LEVEL_CELLS) l++;
+  return l;
+}
+
 static void level_names(int32_t l, char *c, char *rhs, size_t len) {
   snprintf(c, len, "mg_level%d_correction", (int)l);
   snprintf(rhs, len, "mg_level%d_rhs", (int)l);
@@ -117,7 +128,14 @@ static tb_status declare(tb_sim *s, const tb_params *p) {
    * only while a solve runs (scratch, shared with other processes'). */
   level L[MAX_LEVELS];
   int32_t nl = level_extents(tb_sim_domain(s), L), nf = tb_sim_field_count(s);
+  if (nl < 2) return TB_OK; /* create reports the sample too small */
+  int32_t small = first_small_level(L, nl);
+  int64_t nsmall_cells = 0;
   for (int32_t l = 1; l < nl; l++) {
+    if (l >= small) {
+      nsmall_cells += L[l].n;
+      continue;
+    }
     char cn[64], rn[64];
     level_names(l, cn, rn, sizeof cn);
     TRY(tb_sim_declare_array(s, &(tb_array_desc){cn, TB_TYPE_F32, 1, TB_EXTENT_FIXED, (int64_t)L[l].n * nf, "pM",
@@ -126,6 +144,12 @@ static tb_status declare(tb_sim *s, const tb_params *p) {
                                                  "pM/day", TB_ARRAY_SCRATCH, 0,
                                                  "multigrid: a coarse level's right-hand side (restricted residual)"}));
   }
+  TRY(tb_sim_declare_array(s, &(tb_array_desc){"mg_small_levels_correction", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
+                                               nsmall_cells * nf, "pM", TB_ARRAY_SCRATCH, 0,
+                                               "multigrid: the small coarse levels' corrections, one after another"}));
+  TRY(tb_sim_declare_array(s, &(tb_array_desc){"mg_small_levels_rhs", TB_TYPE_F32, 1, TB_EXTENT_FIXED,
+                                               nsmall_cells * nf, "pM/day", TB_ARRAY_SCRATCH, 0,
+                                               "multigrid: the small coarse levels' right-hand sides"}));
 cleanup:
   return st;
 }
@@ -190,6 +214,61 @@ static tb_status write_geometry_planes(tb_device *dev, tb_buf *b, const float *g
   st = tb_dev_write(dev, b, 0, n * 4 * sizeof(float), planes);
 cleanup:
   free(planes);
+  return st;
+}
+
+/* The small levels (o->small and below) for mg_small_levels: their
+ * corrections and right-hand sides one after another in one array each
+ * (the first small level at offset 0, where the level above restricts into
+ * and prolongs from), their geometry planes, prolongation weights (onto
+ * level l from l + 1) and extents packed the same way. g: every level's
+ * geometry, (N, F+x, F+y, F+z) per cell. */
+static tb_status pack_small_levels(tb_sim *s, signals *o, float *const *g) {
+  tb_status st = TB_OK;
+  tb_device *dev = tb_sim_device(s);
+  level *L = o->lv;
+  int32_t ns = o->nlevels - o->small;
+  size_t cells = 0, wcells = 0;
+  for (int32_t l = o->small; l < o->nlevels; l++) cells += (size_t)L[l].n;
+  for (int32_t l = o->small; l + 1 < o->nlevels; l++) wcells += (size_t)L[l].n;
+  float *geo = malloc(cells * 4 * sizeof(float));
+  uint8_t *w = malloc(wcells + 1);
+  int32_t *meta = calloc((size_t)ns * 8, sizeof(int32_t));
+  CHECK(geo && w && meta, TB_ERR_NOMEM, "out of memory");
+  size_t oc = 0, og = 0, ow = 0;
+  for (int32_t l = o->small, j = 0; l < o->nlevels; l++, j++) {
+    size_t n = (size_t)L[l].n;
+    int32_t *m = meta + 8 * j;
+    m[0] = L[l].nx;
+    m[1] = L[l].ny;
+    m[2] = L[l].nz;
+    m[3] = l;
+    m[4] = (int32_t)(oc * (size_t)o->nf);
+    m[5] = (int32_t)og;
+    m[6] = (int32_t)ow;
+    for (size_t i = 0; i < n; i++)
+      for (size_t q = 0; q < 4; q++) geo[og + q * n + i] = g[l][4 * i + q];
+    if (l + 1 < o->nlevels) {
+      prolong_weights(g[l + 1], L[l + 1].nx, L[l + 1].ny, L[l + 1].nz, L[l].nx, L[l].ny, L[l].nz, g[l], w + ow);
+      ow += n;
+    }
+    oc += n;
+    og += 4 * n;
+  }
+  TRY(tb_sim_array(s, "mg_small_levels_correction", &L[o->small].c));
+  TRY(tb_sim_array(s, "mg_small_levels_rhs", &L[o->small].rhs));
+  CHECK(tb_buf_size(L[o->small].c) == cells * (size_t)o->nf * sizeof(float), TB_ERR_INTERNAL,
+        "a field was added after the signals process declared its levels: it must stay last in the table");
+  TRY(tb_dev_alloc(dev, cells * 4 * sizeof(float), &o->small_geo));
+  TRY(tb_dev_write(dev, o->small_geo, 0, cells * 4 * sizeof(float), geo));
+  TRY(tb_dev_alloc(dev, wcells + 1, &o->small_wsum));
+  TRY(tb_dev_write(dev, o->small_wsum, 0, wcells + 1, w));
+  TRY(tb_dev_alloc(dev, (size_t)ns * 8 * sizeof(int32_t), &o->small_meta));
+  TRY(tb_dev_write(dev, o->small_meta, 0, (size_t)ns * 8 * sizeof(int32_t), meta));
+cleanup:
+  free(geo);
+  free(w);
+  free(meta);
   return st;
 }
 
@@ -260,8 +339,10 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
         o->ninside += a[0];
       }
   TRY(tb_dev_write(dev, o->faces, 0, n0, faces));
+  o->small = first_small_level(L, o->nlevels);
   for (int32_t l = 1; l < o->nlevels; l++) {
     coarsen_geometry(g[l - 1], L[l - 1].nx, L[l - 1].ny, L[l - 1].nz, g[l], L[l].nx, L[l].ny, L[l].nz);
+    if (l >= o->small) continue; /* packed below */
     TRY(tb_dev_alloc(dev, (size_t)L[l].n * 4 * sizeof(float), &L[l].geo));
     TRY(write_geometry_planes(dev, L[l].geo, g[l], (size_t)L[l].n));
     char cn[64], rn[64];
@@ -271,7 +352,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
     CHECK(tb_buf_size(L[l].c) == (size_t)L[l].n * o->nf * sizeof(float), TB_ERR_INTERNAL,
           "a field was added after the signals process declared its levels: it must stay last in the table");
   }
-  for (int32_t l = 1; l + 1 < o->nlevels; l++) { /* the fine level injects (mg_prolong_fine) */
+  for (int32_t l = 1; l < o->small; l++) { /* the fine level injects (mg_prolong_fine) */
     uint8_t *w = malloc((size_t)L[l].n);
     CHECK(w, TB_ERR_NOMEM, "out of memory");
     prolong_weights(g[l + 1], L[l + 1].nx, L[l + 1].ny, L[l + 1].nz, L[l].nx, L[l].ny, L[l].nz, g[l], w);
@@ -280,6 +361,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
     free(w);
     TRY(st);
   }
+  TRY(pack_small_levels(s, o, g));
   o->floor_c = FIELD_FLOOR_PM * sqrt(fmax(o->ninside, 1.0));
 
   /* Kernels, bound once per level. */
@@ -304,7 +386,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   L[0].items = (tb_shape){3, 0, {(size_t)L[1].ny, (size_t)L[1].nz, (size_t)nf}, {1, 1, 1}};
   tb_dev_shape_planes(dev, L[0].nx, L[0].ny, L[0].nz, &L[0].rows);
   tb_dev_shape_planes(dev, (L[0].nx + 1) / 2, L[0].ny, L[0].nz, &L[0].pairs);
-  for (int32_t l = 1; l < o->nlevels; l++) {
+  for (int32_t l = 1; l < o->small; l++) {
     level *a = &L[l];
     float scale = (float)ldexp(1.0, -(int)l);
     for (int c = 0; c < 3; c++) {
@@ -315,12 +397,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
     }
     tb_dev_shape_rows(dev, a->nx, a->ny, a->nz, &a->rows);
     tb_dev_shape_rows(dev, (a->nx + 1) / 2, a->ny, a->nz, &a->pairs);
-    if (!tb_dev_is_gpu(dev) && a->n <= SMALL_LEVEL_CELLS) {
-      /* A small level in one work-item: launching more costs more than
-       * the work. */
-      a->rows = a->pairs = (tb_shape){3, 0, {1, 1, 1}, {1, 1, 1}};
-    }
-    if (l + 1 < o->nlevels) {
+    {
       level *b = &L[l + 1];
       TRY(tb_sim_kernel(s, "mg_restrict", &a->restrict_k));
       TRY(TB_BIND(a->restrict_k, TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_F32(scale), TB_I32(a->nx),
@@ -329,14 +406,16 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
       TRY(tb_sim_kernel(s, "mg_prolong", &a->prolong));
       TRY(TB_BIND(a->prolong, TB_BUF(o->active), TB_I32(nf), TB_I32(a->nx), TB_I32(a->ny), TB_I32(a->nz),
                   TB_BUF(a->wsum), TB_BUF(a->c), TB_I32(b->nx), TB_I32(b->ny), TB_I32(b->nz), TB_BUF(b->c)));
-    } else {
-      TRY(tb_sim_kernel(s, "mg_coarsest", &o->coarsest));
-      TRY(TB_BIND(o->coarsest, TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_F32(scale), TB_I32(a->nx),
-                  TB_I32(a->ny), TB_I32(a->nz), TB_BUF(a->geo), TB_BUF(a->c), TB_BUF(a->rhs),
-                  TB_I32(COARSEST_SWEEPS)));
-      tb_dev_shape_group(dev, 64, &o->group);
     }
   }
+  /* The launch that restricts into the first small level (from level
+   * small - 1, or the fine level's mg_restrict_fine) runs over its cells. */
+  tb_dev_shape_rows(dev, L[o->small].nx, L[o->small].ny, L[o->small].nz, &L[o->small].rows);
+  TRY(tb_sim_kernel(s, "mg_small_levels", &o->small_levels));
+  TRY(TB_BIND(o->small_levels, TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_I32(o->nlevels - o->small),
+              TB_BUF(o->small_meta), TB_BUF(o->small_geo), TB_BUF(L[o->small].c), TB_BUF(L[o->small].rhs),
+              TB_BUF(o->small_wsum), TB_I32(SMOOTH_COARSE), TB_I32(COARSEST_SWEEPS)));
+  tb_dev_shape_group(dev, SMALL_GROUP, &o->group);
 cleanup:
   free(comp);
   free(faces);
@@ -358,13 +437,12 @@ cleanup:
 static tb_status vcycle(tb_sim *s, signals *o) {
   tb_status st = TB_OK;
   level *L = o->lv;
-  int32_t last = o->nlevels - 1;
-  for (int32_t l = 1; l < last; l++) {
+  for (int32_t l = 1; l < o->small; l++) {
     TRY(smooth(s, &L[l], SMOOTH_COARSE, 1));
     TRY(tb_sim_run_shape(s, L[l].restrict_k, &L[l + 1].rows));
   }
-  TRY(tb_sim_run_shape(s, o->coarsest, &o->group));
-  for (int32_t l = last - 1; l >= 1; l--) {
+  TRY(tb_sim_run_shape(s, o->small_levels, &o->group)); /* the small levels down and up again */
+  for (int32_t l = o->small - 1; l >= 1; l--) {
     TRY(tb_sim_run_shape(s, L[l].prolong, &L[l].rows));
     TRY(smooth(s, &L[l], SMOOTH_COARSE, 0));
   }
@@ -406,7 +484,7 @@ static tb_status solve(tb_sim *s, signals *o, int32_t max_cycles) {
   /* The coarse corrections are scratch another process may have used: the
    * cells outside the organ must read 0 (the smoothers and prolongations
    * weight them by 0 and skip them, which NaN would survive). */
-  for (int32_t l = 1; l < o->nlevels; l++) TRY(tb_dev_fill_zero(tb_sim_device(s), o->lv[l].c));
+  for (int32_t l = 1; l <= o->small; l++) TRY(tb_dev_fill_zero(tb_sim_device(s), o->lv[l].c)); /* the small ones in one */
   for (;;) {
     TRY(check(s, o, &nactive, &ss.max_rel_residual));
     ss.checks++;
@@ -453,6 +531,9 @@ static void destroy(void **state) {
     tb_dev_free(&o->lv[l].geo);
     tb_dev_free(&o->lv[l].wsum);
   }
+  tb_dev_free(&o->small_geo);
+  tb_dev_free(&o->small_wsum);
+  tb_dev_free(&o->small_meta);
   tb_dev_free(&o->active);
   tb_dev_free(&o->norms);
   tb_reducer_destroy(&o->red);
