@@ -185,3 +185,27 @@ inline void tb_philox4x32_16(uint c0s, uint c1_0, uint c2s, uint c3s, uint k0, u
   out[2] = c2;
   out[3] = c3;
 }
+
+/* Sixteen consecutive counters' draws, kept while a work-item walks a row:
+ * word w of the draw for counter c1 (purpose c2, step c0), computing the
+ * sixteen from c1 on when c1 is not among those held (counters before
+ * base wrap to >= 16). */
+typedef struct tb_draws16 {
+  uint base;
+  int valid;
+  uint16 w[4];
+} tb_draws16;
+
+inline uint tb_draws16_word(tb_draws16 *d, uint c0, uint c1, uint c2, uint w, uint k0, uint k1) {
+  if (!d->valid || c1 - d->base >= 16u) {
+    d->base = c1;
+    d->valid = 1;
+    tb_philox4x32_16(c0, c1, c2, 0u, k0, k1, d->w);
+  }
+  return ((const uint *)&d->w[w])[c1 - d->base];
+}
+
+/* The x voxels each work-item of a row launch walks (TB_FOR_ROW). */
+inline int row_run(__constant tb_kdomain *dom) {
+  return (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+}

@@ -94,12 +94,10 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
   const tb_immune_state im = *imm;
   const tb_drug_effects dx = *drug;
   /* Where a work-item walks runs of 16 voxels or more (CPUs), the draws of
-   * sixteen consecutive voxels at once (tb_philox4x32_16, the same words):
-   * voxels [base16, base16 + 16) of the global index in w16. */
-  const int wide = ((dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0)) >= 16;
-  uint base16 = 0u;
-  int have16 = 0;
-  uint16 w16[4];
+   * sixteen consecutive voxels at once (tb_philox4x32_16, the same words). */
+  const int wide = row_run(dom) >= 16;
+  tb_draws16 d16;
+  d16.valid = 0;
   TB_FOR_ROW(dom, x, y, z, i) {
     int s = team_id[i];
     join[i] = TB_TEAM_NONE;
@@ -192,12 +190,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
     const uint g = global_index(dom, x, y, z);
     uint word;
     if (wide) {
-      if (!have16 || g - base16 >= 16u) { /* voxels before base16 wrap to >= 16 */
-        base16 = g;
-        have16 = 1;
-        tb_philox4x32_16(ks->step, base16, TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi, w16);
-      }
-      word = ((const uint *)&w16[0])[g - base16];
+      word = tb_draws16_word(&d16, ks->step, g, TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi);
     } else {
       word = tb_philox4x32(ks->step, g, TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi).v[0];
     }

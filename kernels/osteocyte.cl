@@ -46,24 +46,17 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
   tb_philox4 r;
   r.v[0] = r.v[1] = r.v[2] = r.v[3] = 0u;
   /* Where a work-item walks long runs of a row (CPUs), the draws of
-   * sixteen consecutive groups at once (the same words): groups
-   * [base16, base16 + 16) in w16. */
-  const int wide = ((dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0)) >= 16;
-  uint base16 = 0u;
-  int have16 = 0;
-  uint16 w16[4];
+   * sixteen consecutive groups at once (the same words). */
+  const int wide = row_run(dom) >= 16;
+  tb_draws16 d16;
+  d16.valid = 0;
   TB_FOR_ROW(dom, x, y, z, i) {
     if (comp[i] == TB_COMP_OUTSIDE) continue;
     float fi = f[i], v = ocy[i];
     if (threshold_cut > 0u && is_bone(fi) && v > 0.0f) {
       uint g = global_index(dom, x, y, z), u;
       if (wide) {
-        if (!have16 || (g >> 2) - base16 >= 16u) { /* groups before base16 wrap to >= 16 */
-          base16 = g >> 2;
-          have16 = 1;
-          tb_philox4x32_16(ks->step, base16, TB_RNG_OCY_APOPTOSIS, 0u, dom->seed_lo, dom->seed_hi, w16);
-        }
-        u = ((const uint *)&w16[g & 3u])[(g >> 2) - base16];
+        u = tb_draws16_word(&d16, ks->step, g >> 2, TB_RNG_OCY_APOPTOSIS, g & 3u, dom->seed_lo, dom->seed_hi);
       } else {
         if ((g >> 2) != cached) {
           r = tb_philox4x32(ks->step, g >> 2, TB_RNG_OCY_APOPTOSIS, 0u, dom->seed_lo, dom->seed_hi);

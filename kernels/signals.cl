@@ -67,6 +67,25 @@ inline int fine_row_vectorisable(__constant tb_kdomain *dom, int z) {
   return z + dom->halo >= 1 && z + dom->halo + 2 <= dom->nz + 2 * dom->halo;
 }
 
+/* Lane j's x neighbours from the blocks before (P), at (C) and after (N)
+ * it: C[j + 1] and C[j - 1], across the blocks' edges. */
+inline float16 next_x16(float16 C, float16 N) {
+  return shuffle2(C, N, (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16));
+}
+inline float16 prev_x16(float16 P, float16 C) {
+  return shuffle2(P, C, (uint16)(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30));
+}
+
+/* A block's residuals r into the coarser row rc at the block's first
+ * coarser cell: each cell adds its even child, then its odd one, as the
+ * scalar loops do. */
+inline void add_children16(__global float *rc, int x, float16 r) {
+  float8 acc = vload8(0, rc + (x >> 1));
+  acc += r.even;
+  acc += r.odd;
+  vstore8(acc, 0, rc + (x >> 1));
+}
+
 /* The sum over open faces, and (nopen) their number: popcount has no
  * vector instruction on most CPUs, the face tests are there already. The
  * x neighbours come from the blocks before (P), at (C) and after (N) the
@@ -78,8 +97,8 @@ inline float16 fine_nb_diff16(float16 P, float16 C, float16 N, __global const fl
   float16 s = zero;
   const int16 o0 = (m & 1) != 0, o1 = (m & 2) != 0, o2 = (m & 4) != 0, o3 = (m & 8) != 0, o4 = (m & 16) != 0,
               o5 = (m & 32) != 0;
-  s += select(zero, shuffle2(C, N, (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)) - ci, o0);
-  s += select(zero, shuffle2(P, C, (uint16)(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30)) - ci, o1);
+  s += select(zero, next_x16(C, N) - ci, o0);
+  s += select(zero, prev_x16(P, C) - ci, o1);
   s += select(zero, vload16(0, c + i + sy) - ci, o2);
   s += select(zero, vload16(0, c + i - sy) - ci, o3);
   s += select(zero, vload16(0, c + i + sz) - ci, o4);
@@ -122,10 +141,10 @@ inline float16 coarse_offdiag_sum16(__global const float *geo, float16 P, float1
   __global const float *gx = geo + n, *gy = geo + 2 * n, *gz = geo + 3 * n;
   float16 s = (float16)(0.0f), fs = (float16)(0.0f), a;
   a = vload16(0, gx + I);
-  s += a * shuffle2(C, N, (uint16)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16));
+  s += a * next_x16(C, N);
   fs += a;
   a = vload16(0, gx + I - 1);
-  s += a * shuffle2(P, C, (uint16)(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30));
+  s += a * prev_x16(P, C);
   fs += a;
   a = vload16(0, gy + I);
   s += a * vload16(0, c + I + nx);
@@ -178,10 +197,7 @@ inline void residual_row(__constant tb_kdomain *dom, __global const uchar *faces
       int16 nopen;
       const float16 r = select(
           zero, vload16(0, sf + i) - k * ci + D * fine_nb_diff16(P, ci, N, cf, i, m, dom->sy, dom->sz, &nopen), in);
-      float8 acc = vload8(0, rf + (x >> 1));
-      acc += r.even;
-      acc += r.odd;
-      vstore8(acc, 0, rf + (x >> 1));
+      add_children16(rf, x, r);
       *rr16 += r * r;
       *cc16 += select(zero, ci * ci, in);
       P = ci;
@@ -263,10 +279,7 @@ inline void coarse_residual_row(tb_kp_field fk, float dscale, __global const flo
       float16 fsum;
       const float16 off = coarse_offdiag_sum16(geo, P, C, Nx, cf, nx, ny, nz, I, &fsum);
       const float16 r = select((float16)(0.0f), vload16(0, rf + I) - (k * N + d * fsum) * C + d * off, N > 0.0f);
-      float8 acc = vload8(0, rc + (x >> 1));
-      acc += r.even;
-      acc += r.odd;
-      vstore8(acc, 0, rc + (x >> 1));
+      add_children16(rc, x, r);
       P = C;
       C = Nx;
     }
@@ -282,6 +295,22 @@ inline void coarse_residual_row(tb_kp_field fk, float dscale, __global const flo
   }
 }
 
+/* Coarser cells [X0, X1) of row (Y, Z) of field f's right-hand side at
+ * level l+1 (rc_f, the field's block there): the residuals of the four
+ * level-l rows beneath them, summed. */
+inline void coarse_restrict_row(tb_kp_field fk, float dscale, __global const float *geo, __global const float *cf,
+                                __global const float *rf, int nx, int ny, int nz, __global float *rc_f, int cnx,
+                                int cny, int X0, int X1, int Y, int Z) {
+  __global float *rc = rc_f + level_index(cnx, cny, 0, Y, Z);
+  for (int X = X0; X < X1; X++) rc[X] = 0.0f;
+  for (int dz = 0; dz < 2; dz++)
+    for (int dy = 0; dy < 2; dy++) {
+      const int y = 2 * Y + dy, z = 2 * Z + dz;
+      if (y >= ny || z >= nz) continue;
+      coarse_residual_row(fk, dscale, geo, cf, rf, nx, ny, nz, y, z, 2 * X0, min(2 * X1, nx), rc);
+    }
+}
+
 /* Coarse level l (nx x ny x nz) to l+1: residual of the correction
  * equation, summed into the coarser right-hand side; a work-item takes a
  * run of coarser cells along X and the four rows beneath it. */
@@ -295,18 +324,10 @@ __kernel void mg_restrict(__constant tb_kp_field *fk, __global const int *active
   const int X1 = min(X0 + chunk, cnx);
   for (int Z = (int)get_global_id(2); Z < cnz; Z += (int)get_global_size(2))
     for (int Y = (int)get_global_id(1); Y < cny; Y += (int)get_global_size(1))
-      for (int f = 0; f < nf; f++) {
-        if (!active[f]) continue;
-        __global float *rc = rhs_c + (size_t)f * (size_t)nc + level_index(cnx, cny, 0, Y, Z);
-        for (int X = X0; X < X1; X++) rc[X] = 0.0f;
-        for (int dz = 0; dz < 2; dz++)
-          for (int dy = 0; dy < 2; dy++) {
-            const int y = 2 * Y + dy, z = 2 * Z + dz;
-            if (y >= ny || z >= nz) continue;
-            coarse_residual_row(fk[f], dscale, geo, c + (size_t)f * (size_t)n, rhs + (size_t)f * (size_t)n, nx, ny,
-                                nz, y, z, 2 * X0, min(2 * X1, nx), rc);
-          }
-      }
+      for (int f = 0; f < nf; f++)
+        if (active[f])
+          coarse_restrict_row(fk[f], dscale, geo, c + (size_t)f * (size_t)n, rhs + (size_t)f * (size_t)n, nx, ny, nz,
+                              rhs_c + (size_t)f * (size_t)nc, cnx, cny, X0, X1, Y, Z);
 }
 
 /* One colour of red-black Gauss-Seidel on the fine level along x in
@@ -623,19 +644,10 @@ __kernel void mg_small_levels(__constant tb_kp_field *fk, __global const int *ac
     small_smooth(fk, active, nf, dscale, nx, ny, nz, g, cj, rj, sweeps, 1);
     const int n = nx * ny * nz, nc = cnx * cny * cnz;
     for (int R = lid; R < cny * cnz; R += lsz) { /* as mg_restrict, one coarser row per step */
-      const int Y = R % cny, Z = R / cny;
-      for (int f = 0; f < nf; f++) {
-        if (!active[f]) continue;
-        __global float *rc = rhs + TB_LV(j + 1, 4) + (size_t)f * (size_t)nc + level_index(cnx, cny, 0, Y, Z);
-        for (int X = 0; X < cnx; X++) rc[X] = 0.0f;
-        for (int dz = 0; dz < 2; dz++)
-          for (int dy = 0; dy < 2; dy++) {
-            const int y = 2 * Y + dy, z = 2 * Z + dz;
-            if (y >= ny || z >= nz) continue;
-            coarse_residual_row(fk[f], dscale, g, cj + (size_t)f * (size_t)n, rj + (size_t)f * (size_t)n, nx, ny, nz,
-                                y, z, 0, nx, rc);
-          }
-      }
+      for (int f = 0; f < nf; f++)
+        if (active[f])
+          coarse_restrict_row(fk[f], dscale, g, cj + (size_t)f * (size_t)n, rj + (size_t)f * (size_t)n, nx, ny, nz,
+                              rhs + TB_LV(j + 1, 4) + (size_t)f * (size_t)nc, cnx, cny, 0, cnx, R % cny, R / cny);
     }
     barrier(CLK_GLOBAL_MEM_FENCE);
   }
