@@ -138,14 +138,9 @@ __kernel void immune_sources(__constant tb_kdomain *dom, __constant tb_kp_immune
   const float tnf = kp->tnf_decay_per_day * s.tnf, il17 = kp->il17_decay_per_day * s.il17,
               il6 = kp->il6_decay_per_day * s.il6;
   const float w_near = 1.0f + kp->surface_weight;
-  const int z = (int)get_global_id(2);
-  const int chunk = (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
-  const int x0 = (int)get_global_id(0) * chunk;
-  if (z >= dom->nz || x0 >= dom->nx) return;
-  const int x1 = min(x0 + chunk, dom->nx);
   const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
-  for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1))
-  for (int x = x0, i = local_index(dom, x0, y, z); x < x1; x++, i++) {
+  const int x1 = min(((int)get_global_id(0) + 1) * row_run(dom), dom->nx); /* the end of this item's run */
+  TB_FOR_ROW(dom, x, y, z, i) {
     if (x + 16 <= x1 && in_grid_interior(dom, x, y, z) && in_grid_interior(dom, x + 15, y, z)) {
       /* Sixteen voxels at once where all their neighbours are in the grid
        * (a walk along whole rows, CPUs): the scalar code's operations lane
