@@ -205,12 +205,16 @@ static void coarsen_geometry(const float *g, int nx, int ny, int nz, float *gc, 
 /* The device holds a level's geometry as four planes of n cells (N, F+x,
  * F+y, F+z: kernels/signals.cl coarse_offdiag_sum), which rows of cells
  * load sixteen at a time; the host builds it as (N, F+x, F+y, F+z) per cell. */
+static void geometry_planes(const float *g, size_t n, float *planes) {
+  for (size_t i = 0; i < n; i++)
+    for (size_t q = 0; q < 4; q++) planes[q * n + i] = g[4 * i + q];
+}
+
 static tb_status write_geometry_planes(tb_device *dev, tb_buf *b, const float *g, size_t n) {
   tb_status st = TB_OK;
   float *planes = malloc(n * 4 * sizeof(float));
   CHECK(planes, TB_ERR_NOMEM, "out of memory");
-  for (size_t i = 0; i < n; i++)
-    for (size_t q = 0; q < 4; q++) planes[q * n + i] = g[4 * i + q];
+  geometry_planes(g, n, planes);
   st = tb_dev_write(dev, b, 0, n * 4 * sizeof(float), planes);
 cleanup:
   free(planes);
@@ -246,8 +250,7 @@ static tb_status pack_small_levels(tb_sim *s, signals *o, float *const *g) {
     m[4] = (int32_t)(oc * (size_t)o->nf);
     m[5] = (int32_t)og;
     m[6] = (int32_t)ow;
-    for (size_t i = 0; i < n; i++)
-      for (size_t q = 0; q < 4; q++) geo[og + q * n + i] = g[l][4 * i + q];
+    geometry_planes(g[l], n, geo + og);
     if (l + 1 < o->nlevels) {
       prolong_weights(g[l + 1], L[l + 1].nx, L[l + 1].ny, L[l + 1].nz, L[l].nx, L[l].ny, L[l].nz, g[l], w + ow);
       ow += n;
