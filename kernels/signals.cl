@@ -240,13 +240,14 @@ inline void residual_coarse_row(__constant tb_kdomain *dom, __global const uchar
   norms[(size_t)(2 * f + 1) * (size_t)rows1 + row] = cc + (c2.x + c2.y);
 }
 
-/* Fine level: residual of every active field, summed into the level-1
- * right-hand side, and each coarse row's sums of r^2 and c^2 (inside
- * voxels) for the convergence test. One work-item per coarse row on every
- * device, streaming the four fine rows beneath it, so the sums' order (and
- * with it the number of cycles) never depends on the launch shape. */
+/* Fine level: residual of every active field in [f_lo, f_hi), summed
+ * into the level-1 right-hand side, and each coarse row's sums of r^2 and
+ * c^2 (inside voxels) for the convergence test. One work-item per coarse
+ * row on every device, streaming the four fine rows beneath it, so the
+ * sums' order (and with it the number of cycles) never depends on the
+ * launch shape. */
 __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
-                               int nf, __global const uchar *faces, __global const float *c,
+                               int f_lo, int f_hi, __global const uchar *faces, __global const float *c,
                                __global const float *src, int fs, int cnx, int cny, int cnz,
                                __global float *rhs1, __global float *norms) {
   const int Y = (int)get_global_id(0), Z = (int)get_global_id(1);
@@ -254,7 +255,7 @@ __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_fiel
   const int n1 = cnx * cny * cnz;
   /* Fields along the launch's third dimension (one per work-item there):
    * each field's planes stream through the cache once. */
-  for (int f = (int)get_global_id(2); f < nf; f += (int)get_global_size(2)) {
+  for (int f = f_lo + (int)get_global_id(2); f < f_hi; f += (int)get_global_size(2)) {
     if (!active[f]) continue;
     residual_coarse_row(dom, faces, c + (size_t)f * (size_t)fs, src + (size_t)f * (size_t)fs, fk[f].decay_per_day,
                         fk[f].coupling_per_day, cnx, cny, cnz, Y, Z, rhs1 + (size_t)f * (size_t)n1, norms, f);
@@ -372,11 +373,11 @@ inline int color_parity(__constant tb_kdomain *dom, int color, int y, int z) {
 }
 
 /* One colour of red-black Gauss-Seidel on the fine level, every active
- * field: field by field over the item's rows (on CPUs a whole plane, so
- * one field's planes stay in cache). */
+ * field in [f_lo, f_hi): field by field over the item's rows (on CPUs a
+ * whole plane, so one field's planes stay in cache). */
 __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field *fk, __global const int *active,
-                             int nf, __global const uchar *faces, __global float *c, __global const float *src,
-                             int fs, int color) {
+                             int f_lo, int f_hi, __global const uchar *faces, __global float *c,
+                             __global const float *src, int fs, int color) {
   const int z = (int)get_global_id(2);
   const int npairs = (dom->nx + 1) / 2;
   const int chunk = (npairs + (int)get_global_size(0) - 1) / (int)get_global_size(0);
@@ -384,7 +385,7 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
   if (z >= dom->nz || p0 >= npairs) return;
   const int xa = 2 * p0, xb = min(2 * (p0 + chunk), dom->nx);
   const int vec = fine_row_vectorisable(dom, z);
-  for (int f = 0; f < nf; f++) {
+  for (int f = f_lo; f < f_hi; f++) {
     if (!active[f]) continue;
     __global float *cf = c + (size_t)f * (size_t)fs;
     __global const float *sf = src + (size_t)f * (size_t)fs;
@@ -527,7 +528,7 @@ inline __global const float *parent_row(__global const float *c1f, int cnx, int 
   return c1f + cnx * ((y >> 1) + cny * (z >> 1));
 }
 
-__kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *active, int nf,
+__kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *active, int f_lo, int f_hi,
                               __global const uchar *faces, __global float *c, int fs, int cnx, int cny, int cnz,
                               __global const float *c1) {
   const int z = (int)get_global_id(2);
@@ -536,7 +537,7 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
   if (z >= dom->nz || x0 >= dom->nx) return;
   const int x1 = min(x0 + chunk, dom->nx);
   const int n1 = cnx * cny * cnz;
-  for (int f = 0; f < nf; f++) {
+  for (int f = f_lo; f < f_hi; f++) {
     if (!active[f]) continue;
     for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1))
       inject_row(faces, c + (size_t)f * (size_t)fs, parent_row(c1 + (size_t)f * (size_t)n1, cnx, cny, y, z),

@@ -139,6 +139,13 @@ void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, t
 void tb_dev_shape_planes(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh);
 /* n independent work-items. */
 void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh);
+/* Whether a kernel that runs over several fields should run one field per
+ * launch, each field's passes one after another: on CPUs, where a field's
+ * arrays then stay in the last-level cache from one pass to the next
+ * (1); not on GPUs, where launches cost more than the traffic saved (0).
+ * TRABECULA_FIELD_PASSES=0|1 overrides. The fields are independent within
+ * a pass, so results do not depend on it. */
+int tb_dev_field_passes(const tb_device *d);
 /* One work-group of up to `items` work-items (kernels that use barriers). */
 void tb_dev_shape_group(const tb_device *d, size_t items, tb_shape *sh);
 /* Enqueues a bound kernel; not blocking. */

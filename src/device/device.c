@@ -163,6 +163,13 @@ static tb_status parse_env(tb_device *d) {
   }
   v = env("TRABECULA_SYNC");
   d->sync = v && strcmp(v, "0") != 0;
+  d->field_passes = (d->type & CL_DEVICE_TYPE_CPU) != 0;
+  v = env("TRABECULA_FIELD_PASSES");
+  if (v) {
+    CHECK(!strcmp(v, "0") || !strcmp(v, "1"), TB_ERR_INPUT,
+          "TRABECULA_FIELD_PASSES='%s': expected 1 (one field per launch) or 0 (every field in each launch)", v);
+    d->field_passes = v[0] == '1';
+  }
 
   /* Default local size: one warp along x and 4 rows on GPUs, none on CPUs,
    * where PoCL chooses well and small groups cost scheduling overhead. */
@@ -334,6 +341,8 @@ cleanup:
 
 const char *tb_dev_name(const tb_device *d) { return d->name; }
 int tb_dev_is_gpu(const tb_device *d) { return (d->type & CL_DEVICE_TYPE_GPU) != 0; }
+
+int tb_dev_field_passes(const tb_device *d) { return d->field_passes; }
 uint64_t tb_dev_global_mem(const tb_device *d) { return d->global_mem; }
 uint64_t tb_dev_max_alloc(const tb_device *d) { return d->max_alloc; }
 

@@ -19,6 +19,7 @@ struct tb_device {
   size_t allocated;     /* bytes in live buffers, for messages */
   int32_t row_chunk;    /* TRABECULA_ROW_CHUNK, 0 when unset */
   int sync;             /* TRABECULA_SYNC */
+  int field_passes;     /* one field per launch (tb_dev_field_passes) */
   int has_lws;
   size_t lws[3];
 };

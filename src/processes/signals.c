@@ -59,6 +59,13 @@ typedef struct level {
   tb_shape rows, pairs, items; /* items: the fine residual, one work-item per level-1 row */
 } level;
 
+/* The fine level's kernels over the fields [f_lo, f_hi): every field at
+ * once, or (tb_dev_field_passes) one field each, which then runs its
+ * prolongation, sweeps and residual one after another. */
+typedef struct fine_kernels {
+  tb_kernel *restrict_k, *smooth[2], *prolong;
+} fine_kernels;
+
 typedef struct signals {
   int32_t nf, nlevels;
   size_t fstride; /* floats between fields in the field block */
@@ -66,6 +73,9 @@ typedef struct signals {
   tb_buf *b_fk, *active, *norms, *faces;
   tb_reducer *red;
   level lv[MAX_LEVELS];
+  fine_kernels all, each[TB_MG_MAX_FIELDS]; /* each: where field_passes */
+  int field_passes;
+  tb_shape items1; /* the fine residual of one field: one work-item per level-1 row */
   int32_t small; /* the first small level: it and those below run in one launch */
   tb_buf *small_geo, *small_wsum, *small_meta; /* their geometry, weights and extents, packed */
   tb_kernel *small_levels;
@@ -275,6 +285,30 @@ cleanup:
   return st;
 }
 
+/* The fine level's kernels over the fields [f_lo, f_hi), bound. */
+static tb_status fine_bind(tb_sim *s, signals *o, int32_t f_lo, int32_t f_hi, fine_kernels *k) {
+  tb_status st = TB_OK;
+  tb_buf *dom = tb_sim_domain_buf(s), *fields = NULL, *sources = NULL;
+  size_t fstride = 0;
+  TRY(tb_sim_field_block(s, &fields, &sources, &fstride));
+  int32_t fs = (int32_t)fstride;
+  level *L1 = &o->lv[1];
+  TRY(tb_sim_kernel(s, "mg_restrict_fine", &k->restrict_k));
+  TRY(TB_BIND(k->restrict_k, TB_BUF(dom), TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(f_lo), TB_I32(f_hi),
+              TB_BUF(o->faces), TB_BUF(fields), TB_BUF(sources), TB_I32(fs), TB_I32(L1->nx), TB_I32(L1->ny),
+              TB_I32(L1->nz), TB_BUF(L1->rhs), TB_BUF(o->norms)));
+  for (int c = 0; c < 2; c++) {
+    TRY(tb_sim_kernel(s, "mg_smooth_fine", &k->smooth[c]));
+    TRY(TB_BIND(k->smooth[c], TB_BUF(dom), TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(f_lo), TB_I32(f_hi),
+                TB_BUF(o->faces), TB_BUF(fields), TB_BUF(sources), TB_I32(fs), TB_I32(c)));
+  }
+  TRY(tb_sim_kernel(s, "mg_prolong_fine", &k->prolong));
+  TRY(TB_BIND(k->prolong, TB_BUF(dom), TB_BUF(o->active), TB_I32(f_lo), TB_I32(f_hi), TB_BUF(o->faces),
+              TB_BUF(fields), TB_I32(fs), TB_I32(L1->nx), TB_I32(L1->ny), TB_I32(L1->nz), TB_BUF(L1->c)));
+cleanup:
+  return st;
+}
+
 static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   tb_status st = TB_OK;
   signals *o = calloc(1, sizeof *o);
@@ -368,25 +402,16 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   o->floor_c = FIELD_FLOOR_PM * sqrt(fmax(o->ninside, 1.0));
 
   /* Kernels, bound once per level. */
-  tb_buf *dom = tb_sim_domain_buf(s);
-  int32_t nf = o->nf, fs = (int32_t)o->fstride;
+  int32_t nf = o->nf;
   int32_t rows1 = L[1].ny * L[1].nz;
   TRY(tb_dev_alloc(dev, (size_t)rows1 * 2 * o->nf * sizeof(float), &o->norms));
   TRY(tb_reducer_create(s, o->norms, rows1, 2 * o->nf, &o->red));
-  TRY(tb_sim_kernel(s, "mg_restrict_fine", &L[0].restrict_k));
-  TRY(TB_BIND(L[0].restrict_k, TB_BUF(dom), TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces),
-              TB_BUF(fields), TB_BUF(sources), TB_I32(fs), TB_I32(L[1].nx), TB_I32(L[1].ny), TB_I32(L[1].nz),
-              TB_BUF(L[1].rhs), TB_BUF(o->norms)));
-  for (int c = 0; c < 2; c++) {
-    TRY(tb_sim_kernel(s, "mg_smooth_fine", &L[0].smooth[c]));
-    TRY(TB_BIND(L[0].smooth[c], TB_BUF(dom), TB_BUF(o->b_fk), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces),
-                TB_BUF(fields), TB_BUF(sources), TB_I32(fs), TB_I32(c)));
-  }
-  TRY(tb_sim_kernel(s, "mg_prolong_fine", &L[0].prolong));
-  TRY(TB_BIND(L[0].prolong, TB_BUF(dom), TB_BUF(o->active), TB_I32(nf), TB_BUF(o->faces), TB_BUF(fields),
-              TB_I32(fs), TB_I32(L[1].nx), TB_I32(L[1].ny), TB_I32(L[1].nz), TB_BUF(L[1].c)));
+  o->field_passes = tb_dev_field_passes(dev) && nf > 1;
+  TRY(fine_bind(s, o, 0, nf, &o->all));
+  for (int32_t f = 0; o->field_passes && f < nf; f++) TRY(fine_bind(s, o, f, f + 1, &o->each[f]));
   /* One work-item per level-1 row and field on every device (mg_restrict_fine). */
   L[0].items = (tb_shape){3, 0, {(size_t)L[1].ny, (size_t)L[1].nz, (size_t)nf}, {1, 1, 1}};
+  o->items1 = (tb_shape){3, 0, {(size_t)L[1].ny, (size_t)L[1].nz, 1}, {1, 1, 1}};
   tb_dev_shape_planes(dev, L[0].nx, L[0].ny, L[0].nz, &L[0].rows);
   tb_dev_shape_planes(dev, (L[0].nx + 1) / 2, L[0].ny, L[0].nz, &L[0].pairs);
   for (int32_t l = 1; l < o->small; l++) {
@@ -436,7 +461,22 @@ cleanup:
   return st;
 }
 
-/* One V-cycle from the level-1 right-hand side already restricted. */
+/* The fine level of a cycle for the fields of k: prolongation, sweeps,
+ * and the residual (restricted, its norms per row) that the next check
+ * judges. */
+static tb_status fine_cycle(tb_sim *s, signals *o, const fine_kernels *k, const tb_shape *items) {
+  tb_status st = TB_OK;
+  level *a = &o->lv[0];
+  TRY(tb_sim_run_shape(s, k->prolong, &a->rows));
+  for (int sweep = 0; sweep < SMOOTH_FINE; sweep++)
+    for (int c = 0; c < 2; c++) TRY(tb_sim_run_shape(s, k->smooth[c], &a->pairs));
+  TRY(tb_sim_run_shape(s, k->restrict_k, items));
+cleanup:
+  return st;
+}
+
+/* One V-cycle from the level-1 right-hand side already restricted, ending
+ * with the next fine residual. */
 static tb_status vcycle(tb_sim *s, signals *o) {
   tb_status st = TB_OK;
   level *L = o->lv;
@@ -449,18 +489,22 @@ static tb_status vcycle(tb_sim *s, signals *o) {
     TRY(tb_sim_run_shape(s, L[l].prolong, &L[l].rows));
     TRY(smooth(s, &L[l], SMOOTH_COARSE, 0));
   }
-  TRY(tb_sim_run_shape(s, L[0].prolong, &L[0].rows));
-  TRY(smooth(s, &L[0], SMOOTH_FINE, 0));
+  if (!o->field_passes) {
+    TRY(fine_cycle(s, o, &o->all, &L[0].items));
+  } else {
+    for (int32_t f = 0; f < o->nf; f++)
+      if (o->act_host[f]) TRY(fine_cycle(s, o, &o->each[f], &o->items1));
+  }
 cleanup:
   return st;
 }
 
-/* Residual on the device, its norms reduced there, a handful of numbers
- * read back; sets the active flags. Returns the number still active. */
+/* The norms of the residual just computed (mg_restrict_fine), reduced on
+ * the device, a handful of numbers read back; sets the active flags.
+ * Returns the number still active. */
 static tb_status check(tb_sim *s, signals *o, int32_t *nactive, double *worst) {
   tb_status st = TB_OK;
   double sums[2 * TB_MG_MAX_FIELDS];
-  TRY(tb_sim_run_shape(s, o->lv[0].restrict_k, &o->lv[0].items));
   TRY(tb_reducer_run(s, o->red, sums));
   *nactive = 0;
   *worst = 0.0;
@@ -488,6 +532,7 @@ static tb_status solve(tb_sim *s, signals *o, int32_t max_cycles) {
    * cells outside the organ must read 0 (the smoothers and prolongations
    * weight them by 0 and skip them, which NaN would survive). */
   for (int32_t l = 1; l <= o->small; l++) TRY(tb_dev_fill_zero(tb_sim_device(s), o->lv[l].c)); /* the small ones in one */
+  TRY(tb_sim_run_shape(s, o->all.restrict_k, &o->lv[0].items)); /* every field's residual; then each cycle's */
   for (;;) {
     TRY(check(s, o, &nactive, &ss.max_rel_residual));
     ss.checks++;

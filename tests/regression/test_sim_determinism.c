@@ -176,6 +176,23 @@ static int same_seed_is_bit_identical_across_row_chunks(void) {
   return 0;
 }
 
+/* The field solver's fine level one field per launch (the CPU default) or
+ * every field in each launch (the GPU schedule, TRABECULA_FIELD_PASSES=0). */
+static int same_seed_is_bit_identical_with_every_field_per_launch(void) {
+  int r = get_reference();
+  if (r) return r;
+  run_result other;
+  setenv("TRABECULA_FIELD_PASSES", "0", 1);
+  r = run_phantom("1", NULL, &other);
+  unsetenv("TRABECULA_FIELD_PASSES");
+  if (r) return r;
+  int diff = count_differences(&reference, &other, 1);
+  printf("  every field per launch vs default: %d of %d outputs differ\n", diff, reference.nout + 1);
+  result_free(&other);
+  EXPECT(diff == 0);
+  return 0;
+}
+
 /* One voxel per work-item, as on a GPU, in work-groups of different shapes
  * (local sizes that do not divide the 24^3 grid are rounded up, and the
  * kernels bounds-check). */
@@ -271,8 +288,8 @@ static int different_seed_differs(void) {
 }
 
 int main(void) {
-  int rc = TB_RUN(same_seed_is_bit_identical_across_row_chunks, same_seed_is_bit_identical_across_work_group_sizes,
-                  same_seed_same_result_twice, treated_runs_are_bit_identical_across_launch_shapes,
+  int rc = TB_RUN(same_seed_is_bit_identical_across_row_chunks, same_seed_is_bit_identical_with_every_field_per_launch,
+                  same_seed_is_bit_identical_across_work_group_sizes, same_seed_same_result_twice, treated_runs_are_bit_identical_across_launch_shapes,
                   coarse_vector_blocks_match_the_scalar_loop, different_seed_differs);
   result_free(&reference);
   return rc;

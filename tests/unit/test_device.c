@@ -17,6 +17,7 @@ static int open_device(const char *spec, tb_device **d) {
   unsetenv("TRABECULA_KERNEL_DIR");
   unsetenv("TRABECULA_ROW_CHUNK");
   unsetenv("TRABECULA_LOCAL_SIZE");
+  unsetenv("TRABECULA_FIELD_PASSES");
   tb_status st = tb_dev_create(spec, d);
   if (st == TB_ERR_DEVICE) return TB_SKIP;
   return st == TB_OK ? 0 : 1;
@@ -295,11 +296,20 @@ static int launch_shape_follows_device_and_environment(void) {
   if (tb_dev_is_gpu(d)) {
     EXPECT(tb_dev_row_chunk(d, 100) == 1);
     EXPECT(tb_dev_local_size(d) != NULL);
+    EXPECT(!tb_dev_field_passes(d));
   } else {
     EXPECT(tb_dev_row_chunk(d, 100) == 100);
     EXPECT(tb_dev_local_size(d) == NULL);
+    EXPECT(tb_dev_field_passes(d));
   }
   tb_dev_destroy(&d);
+  setenv("TRABECULA_FIELD_PASSES", "0", 1);
+  EXPECT(tb_dev_create(NULL, &d) == TB_OK);
+  EXPECT(!tb_dev_field_passes(d));
+  tb_dev_destroy(&d);
+  setenv("TRABECULA_FIELD_PASSES", "yes", 1);
+  EXPECT(tb_dev_create(NULL, &d) == TB_ERR_INPUT);
+  unsetenv("TRABECULA_FIELD_PASSES");
   setenv("TRABECULA_ROW_CHUNK", "7", 1);
   setenv("TRABECULA_LOCAL_SIZE", "16,2", 1);
   EXPECT(tb_dev_create(NULL, &d) == TB_OK);
