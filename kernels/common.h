@@ -137,6 +137,13 @@ inline float immune_h(float c, float level, float ref, float K) {
   return u / (u + K);
 }
 
+/* immune_h for sixteen voxels: the same operations lane by lane. */
+inline float16 immune_h16(float16 c, float level, float ref, float K) {
+  if (!(level > 1.0f) || !(ref > 0.0f)) return (float16)(0.0f);
+  float16 u = fmax(c, 0.0f) / ref * (1.0f - 1.0f / level);
+  return u / (u + K);
+}
+
 /* The systemic form of the same effect (exposure = the healthy mean). */
 inline float immune_h_sys(float level, float K) {
   float u = fmax(level - 1.0f, 0.0f);
@@ -203,6 +210,23 @@ inline uint tb_draws16_word(tb_draws16 *d, uint c0, uint c1, uint c2, uint w, ui
     tb_philox4x32_16(c0, c1, c2, 0u, k0, k1, d->w);
   }
   return ((const uint *)&d->w[w])[c1 - d->base];
+}
+
+/* Word (g + j) % 4 of the draw for counter (g + j) / 4 in lane j, for
+ * sixteen consecutive voxels g.. g + 15 (purpose c2, step c0): the words
+ * tb_draws16_word gives them one by one, from the same cache. */
+inline uint16 tb_draws16_quarters(tb_draws16 *d, uint c0, uint g, uint c2, uint k0, uint k1) {
+  const uint first = g >> 2, last = (g + 15u) >> 2;
+  if (!d->valid || first - d->base >= 16u || last - d->base >= 16u) {
+    d->base = first;
+    d->valid = 1;
+    tb_philox4x32_16(c0, first, c2, 0u, k0, k1, d->w);
+  }
+  const uint16 lane = (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + g;
+  const uint16 k = (lane >> 2) - d->base, w = lane & 3u;
+  const uint16 w0 = shuffle(d->w[0], k), w1 = shuffle(d->w[1], k), w2 = shuffle(d->w[2], k),
+               w3 = shuffle(d->w[3], k);
+  return select(select(w0, w1, w == 1u), select(w2, w3, w == 3u), w >= 2u);
 }
 
 /* The x voxels each work-item of a row launch walks (TB_FOR_ROW). */

@@ -81,6 +81,158 @@ inline uint seed_key(__constant tb_kdomain *dom, int4 p) {
   return (uint)p.x + (uint)dom->gnx * ((uint)p.y + (uint)dom->gny * (uint)p.z);
 }
 
+/* Recruitment at voxel i = (x, y, z): joins a team's front, starts a new
+ * team, or (a member) marks its team perforated. */
+inline void recruit_voxel(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
+                          __global const float *f, __global const uchar *comp, __global const int *team_id,
+                          __global const int4 *team_pos, __global const float2 *team_time, __global int *team_perf,
+                          __global const float *rankl, __global const float *opg, __global int *join,
+                          __global uchar *pflag, __global int *row_new, __global const uchar *near_front,
+                          const tb_immune_state *im, __global const float *tnf, __global const float *il17,
+                          __global const float *il6, const tb_drug_effects *drug_fx, int wide, tb_draws16 *d16,
+                          int x, int y, int z, int i) {
+  const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
+  int s = team_id[i];
+  join[i] = TB_TEAM_NONE;
+  pflag[i] = 0;
+  if (comp[i] == TB_COMP_OUTSIDE) return;
+  if (s >= 0) {
+    /* Already in a team: only whether it perforated can change. The flag
+     * belongs to the team (team_perf), set with atomic_or, so every member
+     * knows at once and the order of work-items does not matter; it is
+     * read only by later kernels.
+     * Perforation is a trabecular event (Liu 2008); in the cortex a cavity
+     * reaching a pore is refilled like any other. The breach must lie
+     * ahead of the seed, within 45 degrees of the digging direction: where
+     * a cavity on a curved rod opens onto the marrow beside it, the rod is
+     * scratched, not cut through. */
+    join[i] = s;
+    if (comp[i] != TB_COMP_TRABECULAR || f[i] >= 0.01f || t >= team_time[s].y) return;
+    int4 p = team_pos[s];
+    int depth = depth_along(dom, x, y, z, p);
+    if (depth >= 1 && (float)depth * dom->h_um >= 0.7071f * distance_to(dom, x, y, z, p)) {
+      int dir = p.w & (int)TB_FLAG_DIR_MASK;
+      int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
+      if (in_grid(dom, xn, yn, zn)) {
+        int j = local_index(dom, xn, yn, zn);
+        /* Marrow that no team opened: the far side of the trabecula. Or
+         * the open cavity of a team that dug from the opposite surface:
+         * two cavities that meet through a thin trabecula cut it, and both
+         * teams have perforated. Cavities that merge side by side (seeds
+         * on the same surface) are not a perforation. */
+        int sj = team_id[j];
+        if (!is_bone(f[j])) {
+          if (sj < 0) atomic_or(&team_perf[s], 1);
+          else if (sj != s) {
+            int dj = team_pos[sj].w & (int)TB_FLAG_DIR_MASK;
+            if ((dj >> 1) == (dir >> 1) && dj != dir) {
+              /* A team is only marked while it still resorbs: one that has
+               * begun refilling keeps what it refilled. */
+              atomic_or(&team_perf[s], 1);
+              if (t < team_time[sj].y) atomic_or(&team_perf[sj], 1);
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+  if (f[i] <= 0.001f) return;
+  /* Join the team whose front has reached this voxel from an opened
+   * neighbour and covers it most (largest radius minus distance), so a
+   * voxel is resorbed by the ball that reaches it first; earliest start,
+   * then smallest seed position, break ties. */
+  int best = -1;
+  float best_reach = 0.0f, best_t0 = 0.0f;
+  uint best_key = 0u;
+  if (near_front[i]) { /* a resorbing team's front can arrive here */
+    const int xlo = in_grid(dom, x - 1, y, z) ? -1 : 0, xhi = in_grid(dom, x + 1, y, z) ? 1 : 0;
+    const int ylo = in_grid(dom, x, y - 1, z) ? -1 : 0, yhi = in_grid(dom, x, y + 1, z) ? 1 : 0;
+    const int zlo = in_grid(dom, x, y, z - 1) ? -1 : 0, zhi = in_grid(dom, x, y, z + 1) ? 1 : 0;
+    for (int dz = zlo; dz <= zhi; dz++)
+      for (int dy = ylo; dy <= yhi; dy++)
+        for (int dx = xlo; dx <= xhi; dx++) {
+          int j = i + dx + dom->sy * dy + dom->sz * dz;
+          int sj = team_id[j];
+          if (sj < 0 || j == i || sj == best || is_bone(f[j])) continue;
+          float2 tt = team_time[sj];
+          if (t >= tt.y) continue;
+          int4 p = team_pos[sj];
+          float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tt.y) - tt.x);
+          float reach = r - distance_to(dom, x, y, z, p);
+          if (reach < -dom->h_um) continue;
+          uint key = seed_key(dom, p);
+          if (best < 0 || reach > best_reach ||
+              (reach == best_reach && (tt.x < best_t0 || (tt.x == best_t0 && key < best_key)))) {
+            best = sj;
+            best_reach = reach;
+            best_t0 = tt.x;
+            best_key = key;
+          }
+        }
+  }
+  if (best >= 0) {
+    join[i] = best;
+    return;
+  }
+  if (!is_surface(dom, f, comp, x, y, z, i)) return;
+  float rate = kp->init_rate_per_day * osteoclastogenesis(kp, ks, im, drug_fx, i, rankl, opg, tnf, il17, il6);
+  /* Start with probability 1 - exp(-rate dt), which is at most rate dt:
+   * the exponential is only needed for the rare draws below that bound. */
+  float lambda = rate * dom->dt_days;
+  const uint g = global_index(dom, x, y, z);
+  uint word;
+  if (wide) {
+    word = tb_draws16_word(d16, ks->step, g, TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi);
+  } else {
+    word = tb_philox4x32(ks->step, g, TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi).v[0];
+  }
+  float u = tb_u01(word);
+  if (u >= lambda || u >= 1.0f - exp(-lambda)) return;
+  /* New team. Its inward normal is the axis of the steepest bone-fraction
+   * gradient, pointing into the bone. */
+  float best_g = -1.0f;
+  int dir = 0;
+  for (int d = 0; d < 6; d += 2) {
+    int xp = x + dir_dx(d), yp = y + dir_dy(d), zp = z + dir_dz(d);
+    int xm = x - dir_dx(d), ym = y - dir_dy(d), zm = z - dir_dz(d);
+    float fp = in_grid(dom, xp, yp, zp) ? f[local_index(dom, xp, yp, zp)] : f[i];
+    float fm = in_grid(dom, xm, ym, zm) ? f[local_index(dom, xm, ym, zm)] : f[i];
+    float g = fp - fm;
+    if (fabs(g) > best_g) {
+      best_g = fabs(g);
+      dir = g >= 0.0f ? d : d + 1;
+    }
+  }
+  join[i] = TB_JOIN_NEW;
+  pflag[i] = (uchar)(TB_FLAG_NEW | (uint)dir);
+  atomic_inc(&row_new[row_index(dom, y, z)]);
+}
+
+/* Sixteen voxels x..x+15 of a row whose neighbours all lie in the grid:
+ * writes what recruit_voxel writes where it has nothing to decide (join:
+ * the voxel's team or none; pflag 0) and returns the lanes where it may:
+ * members in trabecular voxels almost resorbed (perforation), and voxels
+ * not in a team with bone left that lie near a front or on the surface. */
+inline int16 recruit_block(__constant tb_kdomain *dom, __global const float *f, __global const uchar *comp,
+                           __global const int *team_id, __global int *join, __global uchar *pflag,
+                           __global const uchar *near_front, int i) {
+  const int16 s = vload16(0, team_id + i), c = convert_int16(vload16(0, comp + i));
+  const float16 fi = vload16(0, f + i);
+  const int16 inside = c != TB_COMP_OUTSIDE;
+  vstore16(select((int16)(TB_TEAM_NONE), s, inside & (s >= 0)), 0, join + i);
+  vstore16((uchar16)(0), 0, pflag + i);
+  const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
+  int16 marrow_nb = (int16)(0);
+  for (int d = 0; d < 6; d++)
+    marrow_nb |=
+        (vload16(0, f + i + off[d]) < 0.5f) & (convert_int16(vload16(0, comp + i + off[d])) != TB_COMP_OUTSIDE);
+  const int16 surface = (fi >= 0.5f) & marrow_nb;
+  const int16 member = (s >= 0) & (c == TB_COMP_TRABECULAR) & (fi < 0.01f);
+  const int16 free_ = (s < 0) & (fi > 0.001f) & ((convert_int16(vload16(0, near_front + i)) != 0) | surface);
+  return inside & (member | free_);
+}
+
 __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp,
                                  __constant tb_kstep *ks, __global const float *f, __global const uchar *comp,
                                  __global const int *team_id, __global const int4 *team_pos,
@@ -90,130 +242,30 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
                                  __global const tb_immune_state *imm, __global const float *tnf,
                                  __global const float *il17, __global const float *il6,
                                  __global const tb_drug_effects *drug) {
-  const float t = ks->t_days, t_end_step = ks->t_days + dom->dt_days;
   const tb_immune_state im = *imm;
   const tb_drug_effects dx = *drug;
   /* Where a work-item walks runs of 16 voxels or more (CPUs), the draws of
-   * sixteen consecutive voxels at once (tb_philox4x32_16, the same words). */
+   * sixteen consecutive voxels at once (tb_philox4x32_16, the same words),
+   * and blocks of sixteen voxels sort out those with nothing to decide
+   * (most: bone inside bone, marrow away from fronts). */
   const int wide = row_run(dom) >= 16;
+  const int x1 = min(((int)get_global_id(0) + 1) * row_run(dom), dom->nx); /* the end of this item's run */
   tb_draws16 d16;
   d16.valid = 0;
   TB_FOR_ROW(dom, x, y, z, i) {
-    int s = team_id[i];
-    join[i] = TB_TEAM_NONE;
-    pflag[i] = 0;
-    if (comp[i] == TB_COMP_OUTSIDE) continue;
-    if (s >= 0) {
-      /* Already in a team: only whether it perforated can change. The flag
-       * belongs to the team (team_perf), set with atomic_or, so every member
-       * knows at once and the order of work-items does not matter; it is
-       * read only by later kernels.
-       * Perforation is a trabecular event (Liu 2008); in the cortex a cavity
-       * reaching a pore is refilled like any other. The breach must lie
-       * ahead of the seed, within 45 degrees of the digging direction: where
-       * a cavity on a curved rod opens onto the marrow beside it, the rod is
-       * scratched, not cut through. */
-      join[i] = s;
-      if (comp[i] != TB_COMP_TRABECULAR || f[i] >= 0.01f || t >= team_time[s].y) continue;
-      int4 p = team_pos[s];
-      int depth = depth_along(dom, x, y, z, p);
-      if (depth >= 1 && (float)depth * dom->h_um >= 0.7071f * distance_to(dom, x, y, z, p)) {
-        int dir = p.w & (int)TB_FLAG_DIR_MASK;
-        int xn = x + dir_dx(dir), yn = y + dir_dy(dir), zn = z + dir_dz(dir);
-        if (in_grid(dom, xn, yn, zn)) {
-          int j = local_index(dom, xn, yn, zn);
-          /* Marrow that no team opened: the far side of the trabecula. Or
-           * the open cavity of a team that dug from the opposite surface:
-           * two cavities that meet through a thin trabecula cut it, and both
-           * teams have perforated. Cavities that merge side by side (seeds
-           * on the same surface) are not a perforation. */
-          int sj = team_id[j];
-          if (!is_bone(f[j])) {
-            if (sj < 0) atomic_or(&team_perf[s], 1);
-            else if (sj != s) {
-              int dj = team_pos[sj].w & (int)TB_FLAG_DIR_MASK;
-              if ((dj >> 1) == (dir >> 1) && dj != dir) {
-                /* A team is only marked while it still resorbs: one that has
-                 * begun refilling keeps what it refilled. */
-                atomic_or(&team_perf[s], 1);
-                if (t < team_time[sj].y) atomic_or(&team_perf[sj], 1);
-              }
-            }
-          }
-        }
-      }
+    if (x + 16 <= x1 && in_grid_interior(dom, x, y, z) && in_grid_interior(dom, x + 15, y, z)) {
+      const int16 todo = recruit_block(dom, f, comp, team_id, join, pflag, near_front, i);
+      if (any(todo))
+        for (int j = 0; j < 16; j++)
+          if (((const int *)&todo)[j])
+            recruit_voxel(dom, kp, ks, f, comp, team_id, team_pos, team_time, team_perf, rankl, opg, join, pflag,
+                          row_new, near_front, &im, tnf, il17, il6, &dx, wide, &d16, x + j, y, z, i + j);
+      x += 15;
+      i += 15;
       continue;
     }
-    if (f[i] <= 0.001f) continue;
-    /* Join the team whose front has reached this voxel from an opened
-     * neighbour and covers it most (largest radius minus distance), so a
-     * voxel is resorbed by the ball that reaches it first; earliest start,
-     * then smallest seed position, break ties. */
-    int best = -1;
-    float best_reach = 0.0f, best_t0 = 0.0f;
-    uint best_key = 0u;
-    if (near_front[i]) { /* a resorbing team's front can arrive here */
-      const int xlo = in_grid(dom, x - 1, y, z) ? -1 : 0, xhi = in_grid(dom, x + 1, y, z) ? 1 : 0;
-      const int ylo = in_grid(dom, x, y - 1, z) ? -1 : 0, yhi = in_grid(dom, x, y + 1, z) ? 1 : 0;
-      const int zlo = in_grid(dom, x, y, z - 1) ? -1 : 0, zhi = in_grid(dom, x, y, z + 1) ? 1 : 0;
-      for (int dz = zlo; dz <= zhi; dz++)
-        for (int dy = ylo; dy <= yhi; dy++)
-          for (int dx = xlo; dx <= xhi; dx++) {
-            int j = i + dx + dom->sy * dy + dom->sz * dz;
-            int sj = team_id[j];
-            if (sj < 0 || j == i || sj == best || is_bone(f[j])) continue;
-            float2 tt = team_time[sj];
-            if (t >= tt.y) continue;
-            int4 p = team_pos[sj];
-            float r = kp->resorb_speed_um_per_day * (fmin(t_end_step, tt.y) - tt.x);
-            float reach = r - distance_to(dom, x, y, z, p);
-            if (reach < -dom->h_um) continue;
-            uint key = seed_key(dom, p);
-            if (best < 0 || reach > best_reach ||
-                (reach == best_reach && (tt.x < best_t0 || (tt.x == best_t0 && key < best_key)))) {
-              best = sj;
-              best_reach = reach;
-              best_t0 = tt.x;
-              best_key = key;
-            }
-          }
-    }
-    if (best >= 0) {
-      join[i] = best;
-      continue;
-    }
-    if (!is_surface(dom, f, comp, x, y, z, i)) continue;
-    float rate = kp->init_rate_per_day * osteoclastogenesis(kp, ks, &im, &dx, i, rankl, opg, tnf, il17, il6);
-    /* Start with probability 1 - exp(-rate dt), which is at most rate dt:
-     * the exponential is only needed for the rare draws below that bound. */
-    float lambda = rate * dom->dt_days;
-    const uint g = global_index(dom, x, y, z);
-    uint word;
-    if (wide) {
-      word = tb_draws16_word(&d16, ks->step, g, TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi);
-    } else {
-      word = tb_philox4x32(ks->step, g, TB_RNG_INITIATE, 0u, dom->seed_lo, dom->seed_hi).v[0];
-    }
-    float u = tb_u01(word);
-    if (u >= lambda || u >= 1.0f - exp(-lambda)) continue;
-    /* New team. Its inward normal is the axis of the steepest bone-fraction
-     * gradient, pointing into the bone. */
-    float best_g = -1.0f;
-    int dir = 0;
-    for (int d = 0; d < 6; d += 2) {
-      int xp = x + dir_dx(d), yp = y + dir_dy(d), zp = z + dir_dz(d);
-      int xm = x - dir_dx(d), ym = y - dir_dy(d), zm = z - dir_dz(d);
-      float fp = in_grid(dom, xp, yp, zp) ? f[local_index(dom, xp, yp, zp)] : f[i];
-      float fm = in_grid(dom, xm, ym, zm) ? f[local_index(dom, xm, ym, zm)] : f[i];
-      float g = fp - fm;
-      if (fabs(g) > best_g) {
-        best_g = fabs(g);
-        dir = g >= 0.0f ? d : d + 1;
-      }
-    }
-    join[i] = TB_JOIN_NEW;
-    pflag[i] = (uchar)(TB_FLAG_NEW | (uint)dir);
-    atomic_inc(&row_new[row_index(dom, y, z)]);
+    recruit_voxel(dom, kp, ks, f, comp, team_id, team_pos, team_time, team_perf, rankl, opg, join, pflag, row_new,
+                  near_front, &im, tnf, il17, il6, &dx, wide, &d16, x, y, z, i);
   }
 }
 

@@ -22,6 +22,58 @@
  * it walks runs of 16 voxels or more (CPUs), sixteen groups' calls run at
  * once in vector lanes (tb_philox4x32_16, the same words). */
 
+/* Sixteen voxels from x of a row at once, where none of them dies this
+ * step (nearly always: deaths are rare per step): only the sources
+ * change, computed lane by lane as the scalar loop computes them. Returns
+ * 0, having written nothing, where one may die (the scalar loop then
+ * decides). */
+inline int osteocyte_block(__constant tb_kdomain *dom, __constant tb_kp_osteocyte *kp, __constant tb_kstep *ks,
+                           __global const float *f, __global const uchar *comp, __global const float *ocy,
+                           __global float *src_rankl, __global float *src_opg, __global float *src_scl,
+                           const tb_immune_state *im, __global const float *tnf, __global const float *il17,
+                           int cytokines_up, float opg, float scl, uint threshold, uint threshold_cut,
+                           __global const float *perf_loss, tb_draws16 *d16, int x, int y, int z, int i) {
+  const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
+  const int16 inside = convert_int16(vload16(0, comp + i)) != TB_COMP_OUTSIDE;
+  const float16 fi = vload16(0, f + i), v = vload16(0, ocy + i);
+  if (threshold_cut > 0u) {
+    const int16 drawn = inside & (fi >= 0.5f) & (v > 0.0f);
+    if (any(drawn)) {
+      const uint16 u = tb_draws16_quarters(d16, ks->step, global_index(dom, x, y, z), TB_RNG_OCY_APOPTOSIS,
+                                           dom->seed_lo, dom->seed_hi);
+      if (any(drawn & (u < threshold))) return 0; /* dies: the scalar loop kills it */
+      /* Between the thresholds only a cut face dies. */
+      const int16 band = drawn & (u < threshold_cut);
+      if (any(band)) {
+        if (!in_grid_interior(dom, x, y, z) || !in_grid_interior(dom, x + 15, y, z)) return 0;
+        int16 cut = (int16)(0);
+        for (int d = 0; d < 6; d++) cut |= vload16(0, perf_loss + i + off[d]) > 0.5f;
+        if (any(band & cut)) return 0;
+      }
+    }
+  }
+  const int16 takes = inside & (fi > 0.0f);
+  if (!any(takes)) return 1;
+  const float16 live = fi * v, dead = fi - live;
+  const float16 boost = !cytokines_up ? (float16)(1.0f)
+                                      : 1.0f + im->fx.tnf_rankl * immune_h16(vload16(0, tnf + i), im->tnf, im->tnf_ref,
+                                                                             im->fx.K) +
+                                            im->fx.il17_rankl * immune_h16(vload16(0, il17 + i), im->il17,
+                                                                           im->il17_ref, im->fx.K);
+  float16 a = vload16(0, src_rankl + i), b = a;
+  b += live * kp->rankl_live_pM_per_day * boost + dead * kp->rankl_dead_pM_per_day;
+  vstore16(select(a, b, takes), 0, src_rankl + i);
+  a = vload16(0, src_opg + i);
+  b = a;
+  b += live * opg;
+  vstore16(select(a, b, takes), 0, src_opg + i);
+  a = vload16(0, src_scl + i);
+  b = a;
+  b += live * scl;
+  vstore16(select(a, b, takes), 0, src_scl + i);
+  return 1;
+}
+
 __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_osteocyte *kp,
                                __constant tb_kstep *ks, __global const float *f, __global const uchar *comp,
                                __global float *ocy, __global float *src_rankl, __global float *src_opg,
@@ -48,9 +100,20 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
   /* Where a work-item walks long runs of a row (CPUs), the draws of
    * sixteen consecutive groups at once (the same words). */
   const int wide = row_run(dom) >= 16;
+  const int x1 = min(((int)get_global_id(0) + 1) * row_run(dom), dom->nx); /* the end of this item's run */
+  int scalar_to = 0; /* the scalar loop decides the voxels before this index */
   tb_draws16 d16;
   d16.valid = 0;
   TB_FOR_ROW(dom, x, y, z, i) {
+    if (i >= scalar_to && x + 16 <= x1) {
+      if (osteocyte_block(dom, kp, ks, f, comp, ocy, src_rankl, src_opg, src_scl, &im, tnf, il17, cytokines_up, opg,
+                          scl, threshold, threshold_cut, perf_loss, &d16, x, y, z, i)) {
+        x += 15;
+        i += 15;
+        continue;
+      }
+      scalar_to = i + 16;
+    }
     if (comp[i] == TB_COMP_OUTSIDE) continue;
     float fi = f[i], v = ocy[i];
     if (threshold_cut > 0u && is_bone(fi) && v > 0.0f) {
