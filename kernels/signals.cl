@@ -240,6 +240,10 @@ inline void residual_coarse_row(__constant tb_kdomain *dom, __global const uchar
   norms[(size_t)(2 * f + 1) * (size_t)rows1 + row] = cc + (c2.x + c2.y);
 }
 
+/* The fine-level kernels take fields [f_lo, f_hi): c and src start at
+ * field f_lo (the whole block, or one field's view), fs floats apart;
+ * the level-1 arrays, fk and active hold every field. */
+
 /* Fine level: residual of every active field in [f_lo, f_hi), summed
  * into the level-1 right-hand side, and each coarse row's sums of r^2 and
  * c^2 (inside voxels) for the convergence test. One work-item per coarse
@@ -257,8 +261,9 @@ __kernel void mg_restrict_fine(__constant tb_kdomain *dom, __constant tb_kp_fiel
    * each field's planes stream through the cache once. */
   for (int f = f_lo + (int)get_global_id(2); f < f_hi; f += (int)get_global_size(2)) {
     if (!active[f]) continue;
-    residual_coarse_row(dom, faces, c + (size_t)f * (size_t)fs, src + (size_t)f * (size_t)fs, fk[f].decay_per_day,
-                        fk[f].coupling_per_day, cnx, cny, cnz, Y, Z, rhs1 + (size_t)f * (size_t)n1, norms, f);
+    residual_coarse_row(dom, faces, c + (size_t)(f - f_lo) * (size_t)fs, src + (size_t)(f - f_lo) * (size_t)fs,
+                        fk[f].decay_per_day, fk[f].coupling_per_day, cnx, cny, cnz, Y, Z,
+                        rhs1 + (size_t)f * (size_t)n1, norms, f);
   }
 }
 
@@ -387,8 +392,8 @@ __kernel void mg_smooth_fine(__constant tb_kdomain *dom, __constant tb_kp_field 
   const int vec = fine_row_vectorisable(dom, z);
   for (int f = f_lo; f < f_hi; f++) {
     if (!active[f]) continue;
-    __global float *cf = c + (size_t)f * (size_t)fs;
-    __global const float *sf = src + (size_t)f * (size_t)fs;
+    __global float *cf = c + (size_t)(f - f_lo) * (size_t)fs;
+    __global const float *sf = src + (size_t)(f - f_lo) * (size_t)fs;
     for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1))
       smooth_row(dom, faces, cf, sf, fk[f].decay_per_day, fk[f].coupling_per_day, local_index(dom, 0, y, z), xa, xb,
                  color_parity(dom, color, y, z), vec);
@@ -540,7 +545,7 @@ __kernel void mg_prolong_fine(__constant tb_kdomain *dom, __global const int *ac
   for (int f = f_lo; f < f_hi; f++) {
     if (!active[f]) continue;
     for (int y = (int)get_global_id(1); y < dom->ny; y += (int)get_global_size(1))
-      inject_row(faces, c + (size_t)f * (size_t)fs, parent_row(c1 + (size_t)f * (size_t)n1, cnx, cny, y, z),
+      inject_row(faces, c + (size_t)(f - f_lo) * (size_t)fs, parent_row(c1 + (size_t)f * (size_t)n1, cnx, cny, y, z),
                   local_index(dom, 0, y, z), x0, x1);
   }
 }

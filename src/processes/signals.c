@@ -285,12 +285,22 @@ cleanup:
   return st;
 }
 
-/* The fine level's kernels over the fields [f_lo, f_hi), bound. */
+/* The fine level's kernels over the fields [f_lo, f_hi), bound: to the
+ * field block for every field, to the field's own views (its
+ * concentration and source) for one, so that each launch names the
+ * arrays it touches (tb_kernel_traffic, the bench's byte counts). */
 static tb_status fine_bind(tb_sim *s, signals *o, int32_t f_lo, int32_t f_hi, fine_kernels *k) {
   tb_status st = TB_OK;
   tb_buf *dom = tb_sim_domain_buf(s), *fields = NULL, *sources = NULL;
   size_t fstride = 0;
   TRY(tb_sim_field_block(s, &fields, &sources, &fstride));
+  if (f_hi - f_lo == 1 && o->nf > 1) {
+    char source[96];
+    const char *name = tb_sim_field(s, f_lo)->name;
+    snprintf(source, sizeof source, "%s_source", name);
+    TRY(tb_sim_array(s, name, &fields));
+    TRY(tb_sim_array(s, source, &sources));
+  }
   int32_t fs = (int32_t)fstride;
   level *L1 = &o->lv[1];
   TRY(tb_sim_kernel(s, "mg_restrict_fine", &k->restrict_k));
