@@ -55,7 +55,7 @@ typedef struct level {
   int32_t nx, ny, nz, n;
   tb_buf *wsum;          /* coarse levels: 64 x the prolongation weights from the next coarser level */
   tb_buf *geo, *c, *rhs; /* coarse levels only */
-  tb_kernel *restrict_k, *smooth[2], *smooth_first, *prolong;
+  tb_kernel *restrict_k, *smooth[2], *smooth_first, *prolong; /* coarse levels (the fine level's: fine_kernels) */
   tb_shape rows, pairs, items; /* items: the fine residual, one work-item per level-1 row */
 } level;
 

@@ -289,8 +289,9 @@ static int different_seed_differs(void) {
 
 int main(void) {
   int rc = TB_RUN(same_seed_is_bit_identical_across_row_chunks, same_seed_is_bit_identical_with_every_field_per_launch,
-                  same_seed_is_bit_identical_across_work_group_sizes, same_seed_same_result_twice, treated_runs_are_bit_identical_across_launch_shapes,
-                  coarse_vector_blocks_match_the_scalar_loop, different_seed_differs);
+                  same_seed_is_bit_identical_across_work_group_sizes, same_seed_same_result_twice,
+                  treated_runs_are_bit_identical_across_launch_shapes, coarse_vector_blocks_match_the_scalar_loop,
+                  different_seed_differs);
   result_free(&reference);
   return rc;
 }
