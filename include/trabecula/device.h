@@ -179,6 +179,13 @@ const size_t *tb_dev_local_size(const tb_device *d);
  * launch comes first. */
 tb_status tb_dev_copy_bandwidth(tb_device *d, size_t bytes, int reps, double *gbps);
 
+/* What one kernel launch costs beyond its work: wall-clock seconds per
+ * launch of copy_floats on 16 floats (one work-item), reps launches
+ * enqueued back to back and waited for together, after one untimed. The
+ * host's enqueue, the runtime's dispatch and the device's start and end
+ * of a kernel, as a step's launches pay them. */
+tb_status tb_dev_launch_seconds(tb_device *d, int reps, double *seconds);
+
 /* Monotonic wall-clock seconds. Timing a span of device work is
  * tb_dev_finish, t0 = tb_dev_now(), enqueue, tb_dev_finish, tb_dev_now() - t0:
  * it includes launch overhead, which is part of what a time step costs. */

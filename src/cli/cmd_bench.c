@@ -20,7 +20,7 @@
 #include "trabecula/phantom.h"
 #include "trabecula/sim.h"
 
-enum { WARMUP_STEPS = 3, COPY_REPS = 10, COPY_BATCHES = 5 };
+enum { WARMUP_STEPS = 3, COPY_REPS = 10, COPY_BATCHES = 5, LAUNCH_REPS = 200 };
 static const double COPY_MIN_BYTES = 64.0 * 1024 * 1024; /* beyond last-level caches */
 static const double CORTEX_UM = 300.0;                  /* human vertebral-like shell */
 
@@ -41,6 +41,7 @@ typedef struct bench_result {
   double voxel_um, cortex_um, tb_th_um;
   size_t copy_bytes;
   double copy_gbps;
+  double launch_s; /* one empty launch (tb_dev_launch_seconds), best of COPY_BATCHES */
   int32_t steps, nproc, nfields;
   double wall_s;                 /* the timed steps, end to end */
   double device_bytes;           /* device memory the simulation holds */
@@ -77,8 +78,10 @@ static void usage(FILE *out) {
           "copy equivalents: its time per step over the time the copy kernel needs to read and write\n"
           "4 bytes per voxel once. The whole step in copy equivalents is the figure to compare\n"
           "across devices. Process times are wall clock including launch overhead and the solver's\n"
-          "convergence checks; the copy kernel is timed by event profiling. On small grids the\n"
-          "cortex and trabecular thickness shrink so that the phantom fits.\n",
+          "convergence checks; the copy kernel is timed by event profiling. The launch line: the\n"
+          "wall time one launch of an empty kernel costs (enqueue, dispatch, start and end), and\n"
+          "what the step's launches would cost at that price. On small grids the cortex and\n"
+          "trabecular thickness shrink so that the phantom fits.\n",
           CORTEX_UM, WARMUP_STEPS);
 }
 
@@ -162,6 +165,11 @@ static tb_status run_bench(const bench_opts *o, bench_result *r) {
     TRY(tb_dev_copy_bandwidth(dev, r->copy_bytes, COPY_REPS, &g));
     if (g > r->copy_gbps) r->copy_gbps = g;
   }
+  for (int b = 0; b < COPY_BATCHES; b++) {
+    double t = 0.0;
+    TRY(tb_dev_launch_seconds(dev, LAUNCH_REPS, &t));
+    if (b == 0 || t < r->launch_s) r->launch_s = t;
+  }
 
   TRY(tb_phantom_generate(&pp, &bone, &labels));
   r->nx = bone->nx;
@@ -242,6 +250,13 @@ static double total_bytes(const bench_result *r) {
   return b;
 }
 
+/* Kernel launches per step, every process. */
+static double launches_per_step(const bench_result *r) {
+  double n = 0.0;
+  for (int k = 0; k < r->nproc; k++) n += r->launches[k];
+  return n / r->steps;
+}
+
 static void print_text(FILE *out, const bench_result *r) {
   double nvox = (double)r->nx * r->ny * r->nz;
   fprintf(out, "device: %s\n", r->device);
@@ -249,6 +264,10 @@ static void print_text(FILE *out, const bench_result *r) {
           r->nz, nvox / 1e6, r->voxel_um, r->cortex_um, r->tb_th_um);
   fprintf(out, "copy kernel: %.2f GB/s (%.0f MiB buffer, best of %d x %d reps); one copy equivalent (4 B/voxel read and written) = %.3g s\n",
           r->copy_gbps, (double)r->copy_bytes / (1024.0 * 1024.0), COPY_BATCHES, COPY_REPS, copy_equivalent_s(r));
+  fprintf(out, "launch: %.3g us per launch of an empty kernel (best of %d x %d in a row); the step's %.1f launches at that cost "
+               "are %.1f %% of its time\n",
+          1e6 * r->launch_s, COPY_BATCHES, LAUNCH_REPS, launches_per_step(r),
+          r->wall_s > 0 ? 100.0 * r->launch_s * launches_per_step(r) * r->steps / r->wall_s : 0.0);
   fprintf(out, "timed: %d steps after %d warm-up; %d fields, %.2f multigrid cycles and %.2f residual checks per step\n",
           r->steps, WARMUP_STEPS, r->nfields, r->cycles / r->steps, r->checks / r->steps);
   fprintf(out, "device memory: %.1f bytes per voxel (state table %.1f)\n\n", r->device_bytes / nvox,
@@ -309,6 +328,7 @@ static void print_json(FILE *out, const bench_result *r) {
           r->voxel_um);
   fprintf(out, "  \"copy_gbps\": %.6g,\n  \"copy_buffer_bytes\": %zu,\n  \"copy_equivalent_seconds\": %.6g,\n",
           r->copy_gbps, r->copy_bytes, copy_equivalent_s(r));
+  fprintf(out, "  \"launch_seconds\": %.6g,\n  \"launches_per_step\": %.6g,\n", r->launch_s, launches_per_step(r));
   fprintf(out, "  \"steps\": %d,\n  \"seconds_per_step\": %.6g,\n  \"copy_equivalents_per_step\": %.6g,\n", r->steps,
           r->wall_s / r->steps, r->wall_s / r->steps / copy_equivalent_s(r));
   fprintf(out, "  \"device_bytes_per_voxel\": %.6g,\n  \"state_bytes_per_voxel\": %.6g,\n", r->device_bytes / nvox,

@@ -208,3 +208,30 @@ cleanup:
   tb_dev_program_destroy(&p);
   return st;
 }
+
+tb_status tb_dev_launch_seconds(tb_device *d, int reps, double *seconds) {
+  tb_status st = TB_OK;
+  tb_program *p = NULL;
+  tb_kernel *k = NULL;
+  tb_buf *a = NULL, *b = NULL;
+  *seconds = 0;
+  CHECK(d && reps >= 1, TB_ERR_INTERNAL, "launch cost: need a device and at least 1 launch (got %d)", reps);
+  TRY(tb_dev_program(d, (const char *const[]){"copy.cl"}, 1, NULL, &p));
+  TRY(tb_dev_kernel(p, "copy_floats", &k));
+  TRY(tb_dev_alloc(d, 16 * sizeof(float), &a));
+  TRY(tb_dev_alloc(d, 16 * sizeof(float), &b));
+  const size_t gws[1] = {1};
+  const uint32_t n32 = 4; /* one float4 */
+  TRY(TB_LAUNCH(d, k, 1, gws, NULL, TB_BUF(a), TB_BUF(b), TB_U32(n32))); /* untimed */
+  TRY(tb_dev_finish(d));
+  double t0 = tb_dev_now();
+  for (int i = 0; i < reps; i++) TRY(TB_LAUNCH(d, k, 1, gws, NULL, TB_BUF(a), TB_BUF(b), TB_U32(n32)));
+  TRY(tb_dev_finish(d));
+  *seconds = (tb_dev_now() - t0) / reps;
+cleanup:
+  tb_dev_free(&a);
+  tb_dev_free(&b);
+  tb_dev_kernel_destroy(&k);
+  tb_dev_program_destroy(&p);
+  return st;
+}

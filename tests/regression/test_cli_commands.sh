@@ -24,7 +24,7 @@ grep -q "resorption_speed_um_per_day" run-help.txt || fail "run --help lacks the
 grep -q "global MiB" devices.txt || fail "devices lists no memory"
 
 "$exe" bench --size 24 --steps 2 > bench.txt 2> bench.err || { cat bench.err; fail "bench exited $?"; }
-for k in osteoclast formation osteocyte marrow immune mineral signals "copy kernel" "copy equivalents per step"; do
+for k in osteoclast formation osteocyte marrow immune mineral signals "copy kernel" "copy equivalents per step" "per launch of an empty kernel"; do
   grep -q "$k" bench.txt || fail "bench output lacks $k"
 done
 grep -q "GB/s" bench.txt || fail "bench prints no bandwidth"
@@ -38,8 +38,12 @@ done
 import json
 b = json.load(open("bench.json"))
 for k in ["device", "voxels", "copy_gbps", "seconds_per_step", "copy_equivalents_per_step", "device_bytes_per_voxel",
-          "processes", "grid"]:
+          "processes", "grid", "launch_seconds", "launches_per_step"]:
     assert k in b, k
+# An empty launch costs more than nothing and far less than a step of 24^3;
+# the step's launches are those of its processes.
+assert 0 < b["launch_seconds"] < b["seconds_per_step"], (b["launch_seconds"], b["seconds_per_step"])
+assert abs(b["launches_per_step"] - sum(p["launches_per_step"] for p in b["processes"])) <= 1e-6 * b["launches_per_step"]
 assert b["voxels"] == 24 ** 3 and b["grid"] == [24, 24, 24]
 names = [p["name"] for p in b["processes"]]
 assert names == ["treatment", "denosumab", "teriparatide", "romosozumab", "bisphosphonate", "immune", "osteoclast",
