@@ -381,6 +381,23 @@ void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh) {
   }
 }
 
+void tb_dev_shape_items(const tb_device *d, int32_t n0, int32_t n1, int32_t n2, tb_shape *sh) {
+  memset(sh, 0, sizeof *sh);
+  sh->dims = 3;
+  sh->gws[0] = (size_t)(n0 > 0 ? n0 : 1);
+  sh->gws[1] = (size_t)(n1 > 0 ? n1 : 1);
+  sh->gws[2] = (size_t)(n2 > 0 ? n2 : 1);
+  sh->lws[0] = sh->lws[1] = sh->lws[2] = 1;
+  if (d->type & CL_DEVICE_TYPE_CPU) {
+    size_t w = sh->gws[0];
+    if (w > d->max_wg) w = d->max_wg;
+    if (w > d->max_item[0]) w = d->max_item[0];
+    sh->has_lws = 1;
+    sh->lws[0] = w;
+    sh->gws[0] = (sh->gws[0] + w - 1) / w * w;
+  }
+}
+
 void tb_dev_shape_group(const tb_device *d, size_t items, tb_shape *sh) {
   memset(sh, 0, sizeof *sh);
   if (items > d->max_wg) items = d->max_wg;

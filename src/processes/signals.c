@@ -420,8 +420,8 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   TRY(fine_bind(s, o, 0, nf, &o->all));
   for (int32_t f = 0; o->field_passes && f < nf; f++) TRY(fine_bind(s, o, f, f + 1, &o->each[f]));
   /* One work-item per level-1 row and field on every device (mg_restrict_fine). */
-  L[0].items = (tb_shape){3, 0, {(size_t)L[1].ny, (size_t)L[1].nz, (size_t)nf}, {1, 1, 1}};
-  o->items1 = (tb_shape){3, 0, {(size_t)L[1].ny, (size_t)L[1].nz, 1}, {1, 1, 1}};
+  tb_dev_shape_items(dev, L[1].ny, L[1].nz, nf, &L[0].items);
+  tb_dev_shape_items(dev, L[1].ny, L[1].nz, 1, &o->items1);
   tb_dev_shape_planes(dev, L[0].nx, L[0].ny, L[0].nz, &L[0].rows);
   tb_dev_shape_planes(dev, (L[0].nx + 1) / 2, L[0].ny, L[0].nz, &L[0].pairs);
   for (int32_t l = 1; l < o->small; l++) {

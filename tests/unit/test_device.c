@@ -301,6 +301,12 @@ static int launch_shape_follows_device_and_environment(void) {
     EXPECT(tb_dev_row_chunk(d, 100) == 100);
     EXPECT(tb_dev_local_size(d) == NULL);
     EXPECT(tb_dev_field_passes(d));
+    /* Work-items walking lines: those along the first dimension in one group. */
+    tb_shape sh;
+    tb_dev_shape_items(d, 48, 5, 7, &sh);
+    EXPECT(sh.dims == 3 && sh.has_lws && sh.lws[1] == 1 && sh.lws[2] == 1);
+    EXPECT(sh.lws[0] >= 1 && sh.lws[0] <= 48 && sh.gws[0] % sh.lws[0] == 0 && sh.gws[0] >= 48);
+    EXPECT(sh.gws[1] == 5 && sh.gws[2] == 7);
   }
   tb_dev_destroy(&d);
   setenv("TRABECULA_FIELD_PASSES", "0", 1);
