@@ -131,7 +131,10 @@ typedef struct tb_shape {
   size_t gws[3];
   size_t lws[3];
 } tb_shape;
-/* Row-structured kernels over nx x ny x nz (see tb_dev_row_chunk). */
+/* Row-structured kernels over nx x ny x nz (see tb_dev_row_chunk). On CPUs
+ * (unless TRABECULA_LOCAL_SIZE is set) a work-group takes the rows of one
+ * plane: with PoCL's own choice of group the coarse multigrid restriction
+ * ran 30 % slower. Kernels bounds-check (the rows are rounded up). */
 void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh);
 /* As tb_dev_shape_rows, but on CPUs one work-item walks every row of its
  * plane (a kernel that loops over fields outside its rows keeps one
@@ -140,10 +143,11 @@ void tb_dev_shape_planes(const tb_device *d, int32_t nx, int32_t ny, int32_t nz,
 /* n independent work-items. */
 void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh);
 /* n0 x n1 x n2 work-items that each walk a line of work of their own (the
- * fine residual: a level-1 row each). On CPUs the items along n0 form one
- * work-group, which one thread takes in order (neighbouring lines share
- * cache lines; PoCL's own choice of group ran the fine residual 20 %
- * slower); on GPUs the driver's choice. Kernels bounds-check. */
+ * fine residual: a level-1 row each). On CPUs (unless TRABECULA_LOCAL_SIZE
+ * is set) the items along n0 form one work-group, which one thread takes
+ * in order (neighbouring lines share cache lines; PoCL's own choice of
+ * group ran the fine residual 20 % slower); otherwise the driver's
+ * choice. Kernels bounds-check. */
 void tb_dev_shape_items(const tb_device *d, int32_t n0, int32_t n1, int32_t n2, tb_shape *sh);
 /* Whether a kernel that runs over several fields should run one field per
  * launch, each field's passes one after another: on CPUs, where a field's

@@ -171,8 +171,9 @@ static tb_status parse_env(tb_device *d) {
     d->field_passes = v[0] == '1';
   }
 
-  /* Default local size: one warp along x and 4 rows on GPUs, none on CPUs,
-   * where PoCL chooses well and small groups cost scheduling overhead. */
+  /* Default local size: one warp along x and 4 rows on GPUs, none on CPUs
+   * (small groups cost scheduling overhead there; row launches take a
+   * plane's rows per group instead, plane_groups). */
   d->has_lws = (d->type & CL_DEVICE_TYPE_CPU) == 0;
   d->lws[0] = 32;
   d->lws[1] = 4;
@@ -183,6 +184,9 @@ static tb_status parse_env(tb_device *d) {
   while (d->lws[0] * d->lws[1] > d->max_wg && d->lws[0] > 1) d->lws[0] /= 2;
 
   v = env("TRABECULA_LOCAL_SIZE");
+  /* CPUs, unless TRABECULA_LOCAL_SIZE says otherwise: row launches in
+   * work-groups of a plane's rows (tb_dev_shape_rows). */
+  d->plane_groups = (d->type & CL_DEVICE_TYPE_CPU) != 0 && !v;
   if (v && !strcmp(v, "none")) {
     d->has_lws = 0;
   } else if (v) {
@@ -363,11 +367,23 @@ void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, t
   sh->gws[2] = (size_t)(nz > 0 ? nz : 1);
   sh->has_lws = d->has_lws;
   for (int i = 0; i < 3; i++) sh->lws[i] = d->has_lws ? d->lws[i] : 1;
+  if (d->plane_groups) {
+    size_t w = sh->gws[1];
+    if (w > d->max_wg) w = d->max_wg;
+    if (w > d->max_item[1]) w = d->max_item[1];
+    sh->has_lws = 1;
+    sh->lws[1] = w;
+    sh->gws[1] = (sh->gws[1] + w - 1) / w * w;
+  }
 }
 
 void tb_dev_shape_planes(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh) {
   tb_dev_shape_rows(d, nx, ny, nz, sh);
-  if (d->type & CL_DEVICE_TYPE_CPU) sh->gws[1] = 1;
+  if (d->type & CL_DEVICE_TYPE_CPU) { /* a plane per work-item: the driver groups them */
+    sh->gws[1] = 1;
+    sh->has_lws = d->has_lws;
+    sh->lws[1] = 1;
+  }
 }
 
 void tb_dev_shape_1d(const tb_device *d, size_t n, tb_shape *sh) {
@@ -388,7 +404,7 @@ void tb_dev_shape_items(const tb_device *d, int32_t n0, int32_t n1, int32_t n2, 
   sh->gws[1] = (size_t)(n1 > 0 ? n1 : 1);
   sh->gws[2] = (size_t)(n2 > 0 ? n2 : 1);
   sh->lws[0] = sh->lws[1] = sh->lws[2] = 1;
-  if (d->type & CL_DEVICE_TYPE_CPU) {
+  if (d->plane_groups) {
     size_t w = sh->gws[0];
     if (w > d->max_wg) w = d->max_wg;
     if (w > d->max_item[0]) w = d->max_item[0];

@@ -20,6 +20,7 @@ struct tb_device {
   int32_t row_chunk;    /* TRABECULA_ROW_CHUNK, 0 when unset */
   int sync;             /* TRABECULA_SYNC */
   int field_passes;     /* one field per launch (tb_dev_field_passes) */
+  int plane_groups;     /* CPUs: row launches grouped by plane (tb_dev_shape_rows) */
   int has_lws;
   size_t lws[3];
 };

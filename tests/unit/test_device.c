@@ -307,6 +307,10 @@ static int launch_shape_follows_device_and_environment(void) {
     EXPECT(sh.dims == 3 && sh.has_lws && sh.lws[1] == 1 && sh.lws[2] == 1);
     EXPECT(sh.lws[0] >= 1 && sh.lws[0] <= 48 && sh.gws[0] % sh.lws[0] == 0 && sh.gws[0] >= 48);
     EXPECT(sh.gws[1] == 5 && sh.gws[2] == 7);
+    /* Row launches: a plane's rows per group. */
+    tb_dev_shape_rows(d, 30, 20, 3, &sh);
+    EXPECT(sh.gws[0] == 1 && sh.has_lws && sh.lws[0] == 1 && sh.lws[2] == 1);
+    EXPECT(sh.lws[1] >= 1 && sh.lws[1] <= 20 && sh.gws[1] % sh.lws[1] == 0 && sh.gws[1] >= 20 && sh.gws[2] == 3);
   }
   tb_dev_destroy(&d);
   setenv("TRABECULA_FIELD_PASSES", "0", 1);
