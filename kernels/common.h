@@ -229,6 +229,18 @@ inline uint16 tb_draws16_quarters(tb_draws16 *d, uint c0, uint g, uint c2, uint 
   return select(select(w0, w1, w == 1u), select(w2, w3, w == 3u), w >= 2u);
 }
 
+/* Word 0 of the draws for the sixteen counters g.. g + 15 in lane order
+ * (purpose c2, step c0): the words tb_draws16_word gives them one by
+ * one, from the same cache. */
+inline uint16 tb_draws16_run(tb_draws16 *d, uint c0, uint g, uint c2, uint k0, uint k1) {
+  if (!d->valid || d->base != g) { /* the cache holds g.. g + 15 only from base g */
+    d->base = g;
+    d->valid = 1;
+    tb_philox4x32_16(c0, g, c2, 0u, k0, k1, d->w);
+  }
+  return d->w[0];
+}
+
 /* The x voxels each work-item of a row launch walks (TB_FOR_ROW). */
 inline int row_run(__constant tb_kdomain *dom) {
   return (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);

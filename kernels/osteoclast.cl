@@ -61,6 +61,27 @@ inline float osteoclastogenesis(__constant tb_kp_osteoclast *kp, __constant tb_k
   return (1.0f + kp->init_estrogen_gain * deficit_of(ks)) * dose * im->treg_factor * im->precursors * a_imm;
 }
 
+/* osteoclastogenesis for sixteen voxels from i, lane by lane the same
+ * operations, where the RANKL exponent is 1 or 2 (*ok = 0 otherwise, and
+ * the caller takes the scalar path). */
+inline float16 osteoclastogenesis16(__constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
+                                    const tb_immune_state *im, const tb_drug_effects *dx, int i,
+                                    __global const float *rankl, __global const float *opg,
+                                    __global const float *tnf, __global const float *il17,
+                                    __global const float *il6, int *ok) {
+  const float n_ = kp->rankl_exponent;
+  *ok = n_ == 1.0f || n_ == 2.0f;
+  if (!*ok) return (float16)(0.0f);
+  float16 reff = vload16(0, rankl + i) / (1.0f + kp->K_opg_per_pM * vload16(0, opg + i)) * dx->rankl_free *
+                 dx->rankl_factor;
+  float16 ratio = fmax(reff, 0.0f) / kp->reff_ref_pM;
+  float16 dose = n_ == 1.0f ? ratio : ratio * ratio;
+  float16 a_imm = 1.0f + im->fx.tnf_oc * immune_h16(vload16(0, tnf + i), im->tnf, im->tnf_ref, im->fx.K) +
+                  im->fx.il17_oc * immune_h16(vload16(0, il17 + i), im->il17, im->il17_ref, im->fx.K) +
+                  im->fx.il6_oc * immune_h16(vload16(0, il6 + i), im->il6, im->il6_ref, im->fx.K);
+  return (1.0f + kp->init_estrogen_gain * deficit_of(ks)) * dose * im->treg_factor * im->precursors * a_imm;
+}
+
 /* The map of osteoclastogenesis (a derived output): the relative initiation
  * rate at remodelable surface voxels, 0 elsewhere. */
 __kernel void osteoclast_drive(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
@@ -214,9 +235,12 @@ inline void recruit_voxel(__constant tb_kdomain *dom, __constant tb_kp_osteoclas
  * the voxel's team or none; pflag 0) and returns the lanes where it may:
  * members in trabecular voxels almost resorbed (perforation), and voxels
  * not in a team with bone left that lie near a front or on the surface. */
-inline int16 recruit_block(__constant tb_kdomain *dom, __global const float *f, __global const uchar *comp,
-                           __global const int *team_id, __global int *join, __global uchar *pflag,
-                           __global const uchar *near_front, int i) {
+inline int16 recruit_block(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp, __constant tb_kstep *ks,
+                           __global const float *f, __global const uchar *comp, __global const int *team_id,
+                           __global int *join, __global uchar *pflag, __global const uchar *near_front,
+                           const tb_immune_state *im, const tb_drug_effects *drug_fx, __global const float *rankl,
+                           __global const float *opg, __global const float *tnf, __global const float *il17,
+                           __global const float *il6, tb_draws16 *d16, int x, int y, int z, int i) {
   const int16 s = vload16(0, team_id + i), c = convert_int16(vload16(0, comp + i));
   const float16 fi = vload16(0, f + i);
   const int16 inside = c != TB_COMP_OUTSIDE;
@@ -229,8 +253,24 @@ inline int16 recruit_block(__constant tb_kdomain *dom, __global const float *f, 
         (vload16(0, f + i + off[d]) < 0.5f) & (convert_int16(vload16(0, comp + i + off[d])) != TB_COMP_OUTSIDE);
   const int16 surface = (fi >= 0.5f) & marrow_nb;
   const int16 member = (s >= 0) & (c == TB_COMP_TRABECULAR) & (fi < 0.01f);
-  const int16 free_ = (s < 0) & (fi > 0.001f) & ((convert_int16(vload16(0, near_front + i)) != 0) | surface);
-  return inside & (member | free_);
+  const int16 open = inside & (s < 0) & (fi > 0.001f), near = convert_int16(vload16(0, near_front + i)) != 0;
+  /* Surface voxels away from fronts only draw for a new team: a lane whose
+   * draw falls at or above its rate cannot start one (recruit_voxel's
+   * first test), the rest go to recruit_voxel. */
+  int16 start = open & surface & !near;
+  if (any(start)) {
+    int ok;
+    const float16 lambda =
+        kp->init_rate_per_day * osteoclastogenesis16(kp, ks, im, drug_fx, i, rankl, opg, tnf, il17, il6, &ok) *
+        dom->dt_days;
+    if (ok) {
+      const uint16 w = tb_draws16_run(d16, ks->step, global_index(dom, x, y, z), TB_RNG_INITIATE, dom->seed_lo,
+                                      dom->seed_hi);
+      const float16 u = (convert_float16(w >> 8) + 0.5f) * (1.0f / 16777216.0f); /* tb_u01 */
+      start &= u < lambda;
+    }
+  }
+  return inside & (member | (open & near) | start);
 }
 
 __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_osteoclast *kp,
@@ -254,7 +294,8 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
   d16.valid = 0;
   TB_FOR_ROW(dom, x, y, z, i) {
     if (x + 16 <= x1 && in_grid_interior(dom, x, y, z) && in_grid_interior(dom, x + 15, y, z)) {
-      const int16 todo = recruit_block(dom, f, comp, team_id, join, pflag, near_front, i);
+      const int16 todo = recruit_block(dom, kp, ks, f, comp, team_id, join, pflag, near_front, &im, &dx, rankl, opg,
+                                       tnf, il17, il6, &d16, x, y, z, i);
       if (any(todo))
         for (int j = 0; j < 16; j++)
           if (((const int *)&todo)[j])
