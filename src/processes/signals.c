@@ -68,7 +68,6 @@ typedef struct fine_kernels {
 
 typedef struct signals {
   int32_t nf, nlevels;
-  size_t fstride; /* floats between fields in the field block */
   tb_kp_field fk[TB_MG_MAX_FIELDS];
   tb_buf *b_fk, *active, *norms, *faces;
   tb_reducer *red;
@@ -324,7 +323,7 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   signals *o = calloc(1, sizeof *o);
   float *g[MAX_LEVELS] = {NULL};
   uint8_t *comp = NULL, *faces = NULL;
-  tb_buf *bc = NULL, *fields = NULL, *sources = NULL;
+  tb_buf *bc = NULL;
   CHECK(o, TB_ERR_NOMEM, "out of memory");
   *state = o;
   tb_device *dev = tb_sim_device(s);
@@ -342,7 +341,6 @@ static tb_status create(tb_sim *s, const tb_params *p, void **state) {
   }
   TRY(tb_sim_constants(s, o->fk, sizeof o->fk, &o->b_fk));
   TRY(tb_dev_alloc(dev, TB_MG_MAX_FIELDS * sizeof(int32_t), &o->active));
-  TRY(tb_sim_field_block(s, &fields, &sources, &o->fstride));
   TRY(tb_sim_array(s, "compartment", &bc));
   TRY(tb_sim_array(s, "signal_faces", &o->faces));
 
