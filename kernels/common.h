@@ -203,12 +203,15 @@ typedef struct tb_draws16 {
   uint16 w[4];
 } tb_draws16;
 
+/* Fills the cache with the sixteen counters from base on. */
+inline void tb_draws16_fill(tb_draws16 *d, uint c0, uint base, uint c2, uint k0, uint k1) {
+  d->base = base;
+  d->valid = 1;
+  tb_philox4x32_16(c0, base, c2, 0u, k0, k1, d->w);
+}
+
 inline uint tb_draws16_word(tb_draws16 *d, uint c0, uint c1, uint c2, uint w, uint k0, uint k1) {
-  if (!d->valid || c1 - d->base >= 16u) {
-    d->base = c1;
-    d->valid = 1;
-    tb_philox4x32_16(c0, c1, c2, 0u, k0, k1, d->w);
-  }
+  if (!d->valid || c1 - d->base >= 16u) tb_draws16_fill(d, c0, c1, c2, k0, k1);
   return ((const uint *)&d->w[w])[c1 - d->base];
 }
 
@@ -217,11 +220,7 @@ inline uint tb_draws16_word(tb_draws16 *d, uint c0, uint c1, uint c2, uint w, ui
  * tb_draws16_word gives them one by one, from the same cache. */
 inline uint16 tb_draws16_quarters(tb_draws16 *d, uint c0, uint g, uint c2, uint k0, uint k1) {
   const uint first = g >> 2, last = (g + 15u) >> 2;
-  if (!d->valid || first - d->base >= 16u || last - d->base >= 16u) {
-    d->base = first;
-    d->valid = 1;
-    tb_philox4x32_16(c0, first, c2, 0u, k0, k1, d->w);
-  }
+  if (!d->valid || first - d->base >= 16u || last - d->base >= 16u) tb_draws16_fill(d, c0, first, c2, k0, k1);
   const uint16 lane = (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + g;
   const uint16 k = (lane >> 2) - d->base, w = lane & 3u;
   const uint16 w0 = shuffle(d->w[0], k), w1 = shuffle(d->w[1], k), w2 = shuffle(d->w[2], k),
@@ -233,15 +232,16 @@ inline uint16 tb_draws16_quarters(tb_draws16 *d, uint c0, uint g, uint c2, uint 
  * (purpose c2, step c0): the words tb_draws16_word gives them one by
  * one, from the same cache. */
 inline uint16 tb_draws16_run(tb_draws16 *d, uint c0, uint g, uint c2, uint k0, uint k1) {
-  if (!d->valid || d->base != g) { /* the cache holds g.. g + 15 only from base g */
-    d->base = g;
-    d->valid = 1;
-    tb_philox4x32_16(c0, g, c2, 0u, k0, k1, d->w);
-  }
+  if (!d->valid || d->base != g) tb_draws16_fill(d, c0, g, c2, k0, k1); /* g.. g + 15 only from base g */
   return d->w[0];
 }
 
 /* The x voxels each work-item of a row launch walks (TB_FOR_ROW). */
 inline int row_run(__constant tb_kdomain *dom) {
   return (dom->nx + (int)get_global_size(0) - 1) / (int)get_global_size(0);
+}
+
+/* The end (exclusive) of this work-item's run of x voxels. */
+inline int row_run_end(__constant tb_kdomain *dom) {
+  return min(((int)get_global_id(0) + 1) * row_run(dom), dom->nx);
 }

@@ -139,7 +139,7 @@ __kernel void immune_sources(__constant tb_kdomain *dom, __constant tb_kp_immune
               il6 = kp->il6_decay_per_day * s.il6;
   const float w_near = 1.0f + kp->surface_weight;
   const int off[6] = {1, -1, dom->sy, -dom->sy, dom->sz, -dom->sz};
-  const int x1 = min(((int)get_global_id(0) + 1) * row_run(dom), dom->nx); /* the end of this item's run */
+  const int x1 = row_run_end(dom);
   TB_FOR_ROW(dom, x, y, z, i) {
     if (x + 16 <= x1 && in_grid_interior(dom, x, y, z) && in_grid_interior(dom, x + 15, y, z)) {
       /* Sixteen voxels at once where all their neighbours are in the grid

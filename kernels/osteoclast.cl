@@ -289,7 +289,7 @@ __kernel void osteoclast_recruit(__constant tb_kdomain *dom, __constant tb_kp_os
    * and blocks of sixteen voxels sort out those with nothing to decide
    * (most: bone inside bone, marrow away from fronts). */
   const int wide = row_run(dom) >= 16;
-  const int x1 = min(((int)get_global_id(0) + 1) * row_run(dom), dom->nx); /* the end of this item's run */
+  const int x1 = row_run_end(dom);
   tb_draws16 d16;
   d16.valid = 0;
   TB_FOR_ROW(dom, x, y, z, i) {

@@ -100,7 +100,7 @@ __kernel void osteocyte_update(__constant tb_kdomain *dom, __constant tb_kp_oste
   /* Where a work-item walks long runs of a row (CPUs), the draws of
    * sixteen consecutive groups at once (the same words). */
   const int wide = row_run(dom) >= 16;
-  const int x1 = min(((int)get_global_id(0) + 1) * row_run(dom), dom->nx); /* the end of this item's run */
+  const int x1 = row_run_end(dom);
   int scalar_to = 0; /* the scalar loop decides the voxels before this index */
   tb_draws16 d16;
   d16.valid = 0;
