@@ -358,6 +358,17 @@ int32_t tb_dev_row_chunk(const tb_device *d, int32_t nx) {
 
 const size_t *tb_dev_local_size(const tb_device *d) { return d->has_lws ? d->lws : NULL; }
 
+/* CPUs' grouping (plane_groups): every work-item along dimension dim in one
+ * work-group, as far as the device allows; the global size rounded up. */
+static void group_along(const tb_device *d, int dim, tb_shape *sh) {
+  size_t w = sh->gws[dim];
+  if (w > d->max_wg) w = d->max_wg;
+  if (w > d->max_item[dim]) w = d->max_item[dim];
+  sh->has_lws = 1;
+  sh->lws[dim] = w;
+  sh->gws[dim] = (sh->gws[dim] + w - 1) / w * w;
+}
+
 void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh) {
   memset(sh, 0, sizeof *sh);
   int32_t chunk = tb_dev_row_chunk(d, nx);
@@ -367,14 +378,7 @@ void tb_dev_shape_rows(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, t
   sh->gws[2] = (size_t)(nz > 0 ? nz : 1);
   sh->has_lws = d->has_lws;
   for (int i = 0; i < 3; i++) sh->lws[i] = d->has_lws ? d->lws[i] : 1;
-  if (d->plane_groups) {
-    size_t w = sh->gws[1];
-    if (w > d->max_wg) w = d->max_wg;
-    if (w > d->max_item[1]) w = d->max_item[1];
-    sh->has_lws = 1;
-    sh->lws[1] = w;
-    sh->gws[1] = (sh->gws[1] + w - 1) / w * w;
-  }
+  if (d->plane_groups) group_along(d, 1, sh);
 }
 
 void tb_dev_shape_planes(const tb_device *d, int32_t nx, int32_t ny, int32_t nz, tb_shape *sh) {
@@ -404,14 +408,7 @@ void tb_dev_shape_items(const tb_device *d, int32_t n0, int32_t n1, int32_t n2, 
   sh->gws[1] = (size_t)(n1 > 0 ? n1 : 1);
   sh->gws[2] = (size_t)(n2 > 0 ? n2 : 1);
   sh->lws[0] = sh->lws[1] = sh->lws[2] = 1;
-  if (d->plane_groups) {
-    size_t w = sh->gws[0];
-    if (w > d->max_wg) w = d->max_wg;
-    if (w > d->max_item[0]) w = d->max_item[0];
-    sh->has_lws = 1;
-    sh->lws[0] = w;
-    sh->gws[0] = (sh->gws[0] + w - 1) / w * w;
-  }
+  if (d->plane_groups) group_along(d, 0, sh);
 }
 
 void tb_dev_shape_group(const tb_device *d, size_t items, tb_shape *sh) {
